@@ -1,0 +1,3 @@
+"""API plumbing shared by every app: envelopes, paging, parsers, errors, authentication."""
+
+API_PREFIX = "/modeling-service/v1/"

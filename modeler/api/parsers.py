@@ -1,0 +1,42 @@
+"""Request-body parsers of the modeling API, capped and strict (RELIABILITY.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import exceptions, parsers
+
+from modeler import strict_json
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"
+
+
+class JSONParseError(exceptions.ParseError):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, code)
+
+
+def read_capped(stream, limit: int, what: str) -> bytes:
+    """Read at most `limit` bytes; one byte more answers 413 naming the limit."""
+    if stream is None:
+        return b""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"{what} is larger than the limit of {limit} bytes ({limit // 1024} KiB).")
+    return data
+
+
+class StrictJSONParser(parsers.BaseParser):
+    """JSON bodies through modeler.strict_json, capped at MODELER_MAX_JSON_BYTES."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = read_capped(stream, settings.MODELER_MAX_JSON_BYTES, "JSON body")
+        try:
+            return strict_json.loads(data)
+        except strict_json.JSONInputError as exc:
+            raise JSONParseError(exc.message, exc.code) from None

@@ -1,0 +1,73 @@
+"""Domain problems and the errors that carry them.
+
+Pure module: no Django import. Services and pure domain modules raise these; the API error
+handler turns them into the error shape of SPEC §6 and the HTML views show their messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding, in the shape of APA's ModelValidationError."""
+
+    problem: str
+    description: str = ""
+    validator_set_name: str = ""
+    warning: bool = False
+    error_code: str = "validation_failed"
+    reference_id: str | None = None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        return {
+            "problem": data["problem"],
+            "description": data["description"] or data["problem"],
+            "validatorSetName": data["validator_set_name"],
+            "warning": data["warning"],
+            "errorCode": data["error_code"],
+            "referenceId": data["reference_id"],
+        }
+
+
+@dataclass
+class ModelingError(Exception):
+    """A refused request: an HTTP status, a message and the problems behind it."""
+
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+    status: int = 400
+    error_code: str = "validation_failed"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationFailed(ModelingError):
+    """Content or input that breaks a rule (400)."""
+
+
+class Conflict(ModelingError):
+    """A name already taken (409)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message, problems or [], 409, "name_conflict")
+
+
+class VersionConflict(ModelingError):
+    """A write based on a stale version (412)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [], 412, "version_conflict")
+
+
+class NotFound(ModelingError):
+    """Something named in the request does not exist or is not visible (404)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [], 404, "not_found")

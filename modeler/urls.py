@@ -1,0 +1,30 @@
+"""Root URLs: pages, admin, and the modeling API at /modeling-service/v1/."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from modeler import error_views, views
+
+api_patterns = [
+    path("", include("projects.api_urls")),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="api-docs"),
+    # Unknown API paths answer in the API's error shape even with DEBUG on.
+    re_path(r"^.*$", error_views.page_not_found),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.ThrottledLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("projects/", include("projects.urls")),
+    path("admin/", admin.site.urls),
+    path("modeling-service/v1/", include(api_patterns)),
+]
+
+handler400 = "modeler.error_views.bad_request"
+handler403 = "modeler.error_views.permission_denied"
+handler404 = "modeler.error_views.page_not_found"
+handler500 = "modeler.error_views.server_error"

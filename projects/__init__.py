@@ -1,0 +1,1 @@
+"""Projects: the Project, its collaborators and object permissions, and their pages and API."""

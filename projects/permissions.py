@@ -1,0 +1,88 @@
+"""The one permission policy of Modeler: who may do what to a project.
+
+Everything that touches a project resolves it here. A project the user cannot see answers 404
+(never 403, no existence leak); a visible project the user may not act on answers 403. Owners
+hold view/change/delete/manage_collaborators, collaborators view/change, as guardian object
+permissions; global permissions and superuser status never widen what a modeler sees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from guardian.shortcuts import get_objects_for_user
+
+from modeler.roles import APS_MODELER, has_role, role_missing_message
+from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
+
+
+class ProjectAction(str, Enum):
+    VIEW = "view_project"
+    CHANGE = "change_project"
+    DELETE = "delete_project"
+    MANAGE_COLLABORATORS = "manage_collaborators"
+
+
+OWNER_PERMISSIONS = tuple(ProjectAction)
+COLLABORATOR_PERMISSIONS = (ProjectAction.VIEW, ProjectAction.CHANGE)
+
+_DENIED = {
+    ProjectAction.CHANGE: "You cannot change this project.",
+    ProjectAction.DELETE: "Only the owner of the project can delete it.",
+    ProjectAction.MANAGE_COLLABORATORS: "Only the owner of the project can manage its collaborators.",
+}
+
+
+def project_permissions(user, project: Project) -> frozenset[str]:
+    """The codenames the user holds on this project, directly or through a group."""
+    direct = ProjectUserObjectPermission.objects.filter(user=user, content_object=project)
+    via_groups = ProjectGroupObjectPermission.objects.filter(group__user=user, content_object=project)
+    codenames = direct.values_list("permission__codename", flat=True).union(
+        via_groups.values_list("permission__codename", flat=True)
+    )
+    return frozenset(codenames)
+
+
+def projects_visible_to(user):
+    """Every project the user may see (never widened by global or superuser permissions)."""
+    if not has_role(user, APS_MODELER):
+        return Project.objects.none()
+    return get_objects_for_user(
+        user,
+        f"projects.{ProjectAction.VIEW.value}",
+        klass=Project,
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) -> Project:
+    """Fetch and authorize in one call: 403 without the role, 404 when invisible, 403 when not allowed."""
+    if not has_role(user, APS_MODELER):
+        raise PermissionDenied(role_missing_message(APS_MODELER))
+    try:
+        key = uuid.UUID(str(project_id))
+    except ValueError:
+        raise Http404(f"Project not found: {str(project_id)[:60]}") from None
+    project = get_object_or_404(Project.objects.select_related("owner"), pk=key)
+    held = project_permissions(user, project)
+    if ProjectAction.VIEW.value not in held:
+        raise Http404(f"Project not found: {key}")
+    if action.value not in held:
+        raise PermissionDenied(_DENIED.get(action, "You cannot do this on this project."))
+    project.held_permissions = held
+    return project
+
+
+class ProjectPermissionMixin:
+    """HTML views: `self.get_project(action)` through the policy (role checked by RoleRequiredMixin)."""
+
+    project_url_kwarg = "project_id"
+
+    def get_project(self, action: ProjectAction = ProjectAction.VIEW) -> Project:
+        return project_for(self.request.user, self.kwargs[self.project_url_kwarg], action)
+

@@ -1,0 +1,131 @@
+"""HTML pages of projects: list with search, create, rename/describe, delete, collaborators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from modeler.problems import ModelingError
+from modeler.roles import RoleRequiredMixin
+from projects import selectors, services
+from projects.forms import CollaboratorForm, ProjectForm
+from projects.permissions import ProjectAction, ProjectPermissionMixin
+
+
+def _form_error(form, error: ModelingError, field: str | None = None) -> None:
+    details = [p.description for p in error.problems if p.description and p.description != error.message]
+    form.add_error(field, " ".join([error.message, *details]) if details else error.message)
+
+
+def render_project_detail(request, project, form, collaborator_form, status=200):
+    held = project.held_permissions
+    context = {
+        "project": project,
+        "form": form,
+        "collaborator_form": collaborator_form,
+        "collaborators": selectors.collaborators_of(project),
+        "can_change": ProjectAction.CHANGE.value in held,
+        "can_delete": ProjectAction.DELETE.value in held,
+        "can_manage_collaborators": ProjectAction.MANAGE_COLLABORATORS.value in held,
+    }
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+class ProjectListView(RoleRequiredMixin, View):
+    template_name = "projects/project_list.html"
+
+    def get(self, request):
+        return self._render(request, ProjectForm())
+
+    def post(self, request):
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            try:
+                project = services.project_create(
+                    actor=request.user, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                )
+            except ModelingError as error:
+                _form_error(form, error, "name")
+            else:
+                messages.success(request, f"Project '{project.name}' created.")
+                return redirect("projects:detail", project_id=project.pk)
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        query = request.GET.get("q", "")
+        projects = selectors.project_list(request.user, name_contains=query).select_related("owner")
+        context = {"projects": projects, "form": form, "query": query}
+        return render(request, self.template_name, context, status=status)
+
+
+class ProjectDetailView(RoleRequiredMixin, ProjectPermissionMixin, View):
+    def get(self, request, project_id):
+        project = self.get_project()
+        form = ProjectForm(initial={"name": project.name, "description": project.description})
+        return render_project_detail(request, project, form, CollaboratorForm())
+
+    def post(self, request, project_id):
+        project = self.get_project(ProjectAction.CHANGE)
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.project_update(
+                    actor=request.user,
+                    project=project,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                )
+            except ModelingError as error:
+                _form_error(form, error, "name")
+                project.refresh_from_db()
+            else:
+                messages.success(request, "Project saved.")
+                return redirect("projects:detail", project_id=project.pk)
+        return render_project_detail(request, project, form, CollaboratorForm(), status=400)
+
+
+class ProjectDeleteView(RoleRequiredMixin, ProjectPermissionMixin, View):
+    template_name = "projects/project_confirm_delete.html"
+
+    def get(self, request, project_id):
+        return render(request, self.template_name, {"project": self.get_project(ProjectAction.DELETE)})
+
+    def post(self, request, project_id):
+        project = self.get_project(ProjectAction.DELETE)
+        if request.POST.get("confirm_name") != project.name:
+            context = {"project": project, "error": "Type the project's name exactly to confirm."}
+            return render(request, self.template_name, context, status=400)
+        name = project.name
+        services.project_delete(actor=request.user, project=project)
+        messages.success(request, f"Project '{name}' deleted.")
+        return redirect("projects:list")
+
+
+class CollaboratorAddView(RoleRequiredMixin, ProjectPermissionMixin, View):
+    def post(self, request, project_id):
+        project = self.get_project(ProjectAction.MANAGE_COLLABORATORS)
+        form = CollaboratorForm(request.POST)
+        if form.is_valid():
+            try:
+                services.collaborator_add(actor=request.user, project=project, username=form.cleaned_data["username"])
+            except ModelingError as error:
+                _form_error(form, error, "username")
+            else:
+                messages.success(request, f"'{form.cleaned_data['username']}' now collaborates on this project.")
+                return redirect(reverse("projects:detail", args=[project.pk]) + "#collaborators")
+        initial = {"name": project.name, "description": project.description}
+        return render_project_detail(request, project, ProjectForm(initial=initial), form, status=400)
+
+
+class CollaboratorRemoveView(RoleRequiredMixin, ProjectPermissionMixin, View):
+    def post(self, request, project_id, username):
+        project = self.get_project(ProjectAction.MANAGE_COLLABORATORS)
+        try:
+            services.collaborator_remove(actor=request.user, project=project, username=username)
+        except ModelingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"'{username}' no longer collaborates on this project.")
+        return redirect(reverse("projects:detail", args=[project.pk]) + "#collaborators")

@@ -1,0 +1,120 @@
+"""One permission matrix: every route of the HTML site and the API × every persona of STYLE.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import PERSONAS
+
+API = "/modeling-service/v1"
+ROLE_HOLDERS = ("modeler", "collaborator", "owner")
+
+
+@dataclass
+class Route:
+    method: str
+    url: str  # {project} and {username} are filled in
+    expected: dict[str, int]
+    data: dict | None = None
+    api: bool = False
+    label: str = field(default="")
+
+
+def html(method, url, *, role_holders, anonymous=302, no_role=403, data=None, **overrides) -> Route:
+    expected = {p: role_holders for p in ROLE_HOLDERS} | {
+        "anonymous": anonymous,
+        "no_role": no_role,
+        "devops": no_role,
+        "superuser": no_role,
+    }
+    return Route(method, url, expected | overrides, data, False, f"HTML {method} {url}")
+
+
+def api(method, url, *, role_holders, data=None, **overrides) -> Route:
+    expected = {p: role_holders for p in ROLE_HOLDERS} | {
+        "anonymous": 401,
+        "no_role": 403,
+        "devops": 403,
+        "superuser": 403,
+    }
+    return Route(method, url, expected | overrides, data, True, f"API {method} {url}")
+
+
+P = "{project}"
+ROUTES = [
+    html("get", "/projects/", role_holders=200),
+    html("post", "/projects/", role_holders=302, data={"name": "{persona}-new"}),
+    html("get", f"/projects/{P}/", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/", role_holders=302, modeler=404, data={"name": "movies-app", "description": "x"}),
+    html("get", f"/projects/{P}/delete/", role_holders=403, modeler=404, owner=200),
+    html("post", f"/projects/{P}/delete/", role_holders=403, modeler=404, owner=302,
+         data={"confirm_name": "movies-app"}),
+    html("post", f"/projects/{P}/collaborators/", role_holders=403, modeler=404, owner=302,
+         data={"username": "mona"}),
+    html("post", f"/projects/{P}/collaborators/carl/remove/", role_holders=403, modeler=404, owner=302),
+    Route("get", "/admin/", {p: 302 for p in PERSONAS} | {"superuser": 200}, label="HTML admin"),
+    api("get", "/projects", role_holders=200),
+    api("post", "/projects", role_holders=201, data={"name": "{persona}-new"}),
+    api("get", f"/projects/{P}", role_holders=200, modeler=404),
+    api("put", f"/projects/{P}", role_holders=200, modeler=404, data={"description": "changed"}),
+    api("delete", f"/projects/{P}", role_holders=403, modeler=404, owner=204),
+    api("get", f"/projects/{P}/collaborators", role_holders=200, modeler=404),
+    api("put", f"/projects/{P}/collaborators/mona", role_holders=403, modeler=404, owner=200),
+    api("delete", f"/projects/{P}/collaborators/carl", role_holders=403, modeler=404, owner=204),
+    Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
+]
+
+
+def _client(user, api_route: bool):
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.label)
+def test_route_answers_persona(route: Route, persona: str, personas, project):
+    user = personas[persona]
+    client = _client(user, route.api)
+    url = route.url.replace("{project}", str(project.pk))
+    if route.api and not url.startswith(API):
+        url = API + url
+    data = None
+    if route.data is not None:
+        data = {k: v.replace("{persona}", persona.replace("_", "-")) for k, v in route.data.items()}
+    call = getattr(client, route.method)
+    response = call(url, data, format="json") if route.api else call(url, data)
+    expected = route.expected[persona]
+    assert response.status_code == expected, (persona, route.label, response.content[:300])
+    if route.api and expected >= 400:
+        body = response.json()
+        assert body["status"] == expected and body["errorCode"], body
+    if expected == 403 and persona in {"no_role", "devops", "superuser"} and route.label != "HTML admin":
+        assert b"APS_MODELER" in response.content
+    if expected == 302 and persona == "anonymous" and not route.api:
+        assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_project_lists_hold_exactly_the_visible_set(personas, project, api_as, client):
+    from tests.factories import ProjectFactory
+
+    other = ProjectFactory(owner=personas["modeler"], name="private-one")
+    expected = {
+        "owner": {str(project.pk)},
+        "collaborator": {str(project.pk)},
+        "modeler": {str(other.pk)},
+    }
+    for persona, ids in expected.items():
+        body = api_as(personas[persona]).get(f"{API}/projects").json()
+        assert {e["entry"]["id"] for e in body["list"]["entries"]} == ids, persona
+        assert body["list"]["pagination"]["totalItems"] == len(ids)
+        client.force_login(personas[persona])
+        page = client.get("/projects/").content.decode()
+        for candidate, name in ((project, "movies-app"), (other, "private-one")):
+            assert (f"/projects/{candidate.pk}/" in page) == (str(candidate.pk) in ids), (persona, name)
