@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 
 def database_unavailable_response(request):
     if request.path.startswith(API_PREFIX):
-        return json_error(request, status=503, message=DATABASE_UNAVAILABLE, error_code="database_unavailable")
+        return json_error(
+            request, status=503, message=DATABASE_UNAVAILABLE, error_code="database_unavailable"
+        )
     response = TemplateResponse(request, "503.html", {"message": DATABASE_UNAVAILABLE}, status=503)
     response["Retry-After"] = RETRY_AFTER_SECONDS
     return response.render()

@@ -85,9 +85,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     except RecursionError as exc:
         raise JSONInputError(f"JSON nesting is deeper than {max_depth} levels", "json_too_deep") from exc
     except json.JSONDecodeError as exc:
-        raise JSONInputError(
-            f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from exc
+        raise JSONInputError(f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except ValueError as exc:
         raise JSONInputError(f"Malformed JSON: {exc}") from exc
     _check_depth(value, max_depth)

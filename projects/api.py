@@ -87,7 +87,9 @@ class ProjectListApi(APIView):
             OpenApiParameter("name", str, description="Only projects whose name contains this text"),
             OpenApiParameter("skipCount", int),
             OpenApiParameter("maxItems", int, description="Default 100, at most 1000"),
-            OpenApiParameter("sort", str, description="name|creationDate|lastModifiedDate|version , asc|desc"),
+            OpenApiParameter(
+                "sort", str, description="name|creationDate|lastModifiedDate|version , asc|desc"
+            ),
         ],
         responses={200: ProjectEntrySchema},
     )
@@ -99,7 +101,9 @@ class ProjectListApi(APIView):
     @extend_schema(operation_id="createProject", request=ProjectInput, responses={201: ProjectEntrySchema})
     def post(self, request):
         data = _validated(ProjectInput, request.data)
-        project = services.project_create(actor=request.user, name=data["name"], description=data.get("description"))
+        project = services.project_create(
+            actor=request.user, name=data["name"], description=data.get("description")
+        )
         return Response(entry(project_entry(project)), status=status.HTTP_201_CREATED)
 
 
@@ -108,7 +112,9 @@ class ProjectDetailApi(APIView):
     def get(self, request, project_id):
         return Response(entry(project_entry(project_for(request.user, project_id))))
 
-    @extend_schema(operation_id="updateProject", request=ProjectUpdateInput, responses={200: ProjectEntrySchema})
+    @extend_schema(
+        operation_id="updateProject", request=ProjectUpdateInput, responses={200: ProjectEntrySchema}
+    )
     def put(self, request, project_id):
         project = project_for(request.user, project_id, ProjectAction.CHANGE)
         data = _validated(ProjectUpdateInput, request.data)

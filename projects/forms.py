@@ -4,7 +4,9 @@ from django import forms
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(max_length=200, strip=False, help_text="Lower-case letters, digits and '-', at most 26.")
+    name = forms.CharField(
+        max_length=200, strip=False, help_text="Lower-case letters, digits and '-', at most 26."
+    )
     description = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -13,7 +13,9 @@ class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=26)
     description = models.TextField(blank=True, default="")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
+    )
     version = models.PositiveIntegerField(default=0, help_text="Number of the latest release (0 before any).")
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)
@@ -21,7 +23,9 @@ class Project(models.Model):
     last_modified_date = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="project_name_unique_per_owner")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="project_name_unique_per_owner")
+        ]
         permissions = [("manage_collaborators", "Can add and remove collaborators")]
         ordering = ["name"]
 
@@ -31,7 +35,9 @@ class Project(models.Model):
 
 class Collaborator(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="collaborators")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations"
+    )
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)
 

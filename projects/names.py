@@ -18,11 +18,17 @@ def dns_name_problems(name: object, kind: str = "") -> list[Problem]:
     label = f"The {kind} name" if kind else "The name"
     validator = "Name validator"
     if name is None:
-        return [Problem("The name is required", f"{label} is required", validator, error_code="field.required")]
+        return [
+            Problem("The name is required", f"{label} is required", validator, error_code="field.required")
+        ]
     if not isinstance(name, str):
         return [Problem("The name must be a string", f"{label} must be a string", validator)]
     if not name.strip():
-        return [Problem("The name cannot be empty", f"{label} cannot be empty", validator, error_code="field.empty")]
+        return [
+            Problem(
+                "The name cannot be empty", f"{label} cannot be empty", validator, error_code="field.empty"
+            )
+        ]
     problems = []
     if len(name) > MAX_NAME_LENGTH:
         problems.append(

@@ -9,18 +9,17 @@ permissions; global permissions and superuser status never widen what a modeler 
 from __future__ import annotations
 
 import uuid
-from enum import Enum
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from guardian.shortcuts import get_objects_for_user
 
 from modeler.roles import APS_MODELER, has_role, role_missing_message
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 
-class ProjectAction(str, Enum):
+class ProjectAction(StrEnum):
     VIEW = "view_project"
     CHANGE = "change_project"
     DELETE = "delete_project"
@@ -48,15 +47,19 @@ def project_permissions(user, project: Project) -> frozenset[str]:
 
 
 def projects_visible_to(user):
-    """Every project the user may see (never widened by global or superuser permissions)."""
+    """Every project the user may see (never widened by global or superuser permissions).
+
+    The same set as guardian's `get_objects_for_user(user, "projects.view_project",
+    accept_global_perms=False, with_superuser=False)` (a test holds them equal), written as one
+    query over the direct object-permission tables because the project list is the hottest read.
+    """
     if not has_role(user, APS_MODELER):
         return Project.objects.none()
-    return get_objects_for_user(
-        user,
-        f"projects.{ProjectAction.VIEW.value}",
-        klass=Project,
-        accept_global_perms=False,
-        with_superuser=False,
+    view = ProjectAction.VIEW.value
+    direct = ProjectUserObjectPermission.objects.filter(user=user, permission__codename=view)
+    via_groups = ProjectGroupObjectPermission.objects.filter(group__user=user, permission__codename=view)
+    return Project.objects.filter(
+        Q(pk__in=direct.values("content_object_id")) | Q(pk__in=via_groups.values("content_object_id"))
     )
 
 
@@ -68,7 +71,9 @@ def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) ->
         key = uuid.UUID(str(project_id))
     except ValueError:
         raise Http404(f"Project not found: {str(project_id)[:60]}") from None
-    project = get_object_or_404(Project.objects.select_related("owner"), pk=key)
+    project = Project.objects.select_related("owner").filter(pk=key).first()
+    if project is None:
+        raise Http404(f"Project not found: {key}")
     held = project_permissions(user, project)
     if ProjectAction.VIEW.value not in held:
         raise Http404(f"Project not found: {key}")
@@ -85,4 +90,3 @@ class ProjectPermissionMixin:
 
     def get_project(self, action: ProjectAction = ProjectAction.VIEW) -> Project:
         return project_for(self.request.user, self.kwargs[self.project_url_kwarg], action)
-

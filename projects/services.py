@@ -46,8 +46,13 @@ def _name_taken(owner, name: str, exclude_id=None) -> bool:
 def _conflict(name: str) -> Conflict:
     return Conflict(
         f"A project with the name '{name}' already exists",
-        [Problem("Data integrity violation", f"A project with the name '{name}' already exists",
-                 error_code="name_conflict")],
+        [
+            Problem(
+                "Data integrity violation",
+                f"A project with the name '{name}' already exists",
+                error_code="name_conflict",
+            )
+        ],
     )
 
 
@@ -106,7 +111,13 @@ def collaborator_add(*, actor, project: Project, username: str) -> Collaborator:
     if not has_role(user, APS_MODELER):
         raise ValidationFailed(
             f"'{username}' does not have the {APS_MODELER} role; only modelers can collaborate on a project",
-            [Problem("Missing role", f"Collaborators must hold the {APS_MODELER} role", error_code="role_required")],
+            [
+                Problem(
+                    "Missing role",
+                    f"Collaborators must hold the {APS_MODELER} role",
+                    error_code="role_required",
+                )
+            ],
         )
     with transaction.atomic():
         collaborator, _ = Collaborator.objects.select_for_update().get_or_create(
@@ -118,7 +129,9 @@ def collaborator_add(*, actor, project: Project, username: str) -> Collaborator:
 
 
 def collaborator_remove(*, actor, project: Project, username: str) -> None:
-    collaborator = Collaborator.objects.filter(project=project, user__username=username).select_related("user").first()
+    collaborator = (
+        Collaborator.objects.filter(project=project, user__username=username).select_related("user").first()
+    )
     if collaborator is None:
         raise NotFound(f"Collaborator not found: {username[:150]}")
     with transaction.atomic():

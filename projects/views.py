@@ -44,7 +44,9 @@ class ProjectListView(RoleRequiredMixin, View):
         if form.is_valid():
             try:
                 project = services.project_create(
-                    actor=request.user, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
                 )
             except ModelingError as error:
                 _form_error(form, error, "name")
@@ -109,11 +111,15 @@ class CollaboratorAddView(RoleRequiredMixin, ProjectPermissionMixin, View):
         form = CollaboratorForm(request.POST)
         if form.is_valid():
             try:
-                services.collaborator_add(actor=request.user, project=project, username=form.cleaned_data["username"])
+                services.collaborator_add(
+                    actor=request.user, project=project, username=form.cleaned_data["username"]
+                )
             except ModelingError as error:
                 _form_error(form, error, "username")
             else:
-                messages.success(request, f"'{form.cleaned_data['username']}' now collaborates on this project.")
+                messages.success(
+                    request, f"'{form.cleaned_data['username']}' now collaborates on this project."
+                )
                 return redirect(reverse("projects:detail", args=[project.pk]) + "#collaborators")
         initial = {"name": project.name, "description": project.description}
         return render_project_detail(request, project, ProjectForm(initial=initial), form, status=400)

@@ -24,7 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         self.save()
         for role in extracted or ():
-            self.groups.add(Group.objects.get(name=role))
+            # get_or_create: transactional tests flush the groups made by the data migration
+            self.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
 def make_user(username: str, *roles: str, **fields):
@@ -44,4 +45,3 @@ class ProjectFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *, owner, name, description):
         return services.project_create(actor=owner, name=name, description=description)
-

@@ -48,12 +48,30 @@ ROUTES = [
     html("get", "/projects/", role_holders=200),
     html("post", "/projects/", role_holders=302, data={"name": "{persona}-new"}),
     html("get", f"/projects/{P}/", role_holders=200, modeler=404),
-    html("post", f"/projects/{P}/", role_holders=302, modeler=404, data={"name": "movies-app", "description": "x"}),
+    html(
+        "post",
+        f"/projects/{P}/",
+        role_holders=302,
+        modeler=404,
+        data={"name": "movies-app", "description": "x"},
+    ),
     html("get", f"/projects/{P}/delete/", role_holders=403, modeler=404, owner=200),
-    html("post", f"/projects/{P}/delete/", role_holders=403, modeler=404, owner=302,
-         data={"confirm_name": "movies-app"}),
-    html("post", f"/projects/{P}/collaborators/", role_holders=403, modeler=404, owner=302,
-         data={"username": "mona"}),
+    html(
+        "post",
+        f"/projects/{P}/delete/",
+        role_holders=403,
+        modeler=404,
+        owner=302,
+        data={"confirm_name": "movies-app"},
+    ),
+    html(
+        "post",
+        f"/projects/{P}/collaborators/",
+        role_holders=403,
+        modeler=404,
+        owner=302,
+        data={"username": "mona"},
+    ),
     html("post", f"/projects/{P}/collaborators/carl/remove/", role_holders=403, modeler=404, owner=302),
     Route("get", "/admin/", {p: 302 for p in PERSONAS} | {"superuser": 200}, label="HTML admin"),
     api("get", "/projects", role_holders=200),
@@ -118,3 +136,26 @@ def test_project_lists_hold_exactly_the_visible_set(personas, project, api_as, c
         page = client.get("/projects/").content.decode()
         for candidate, name in ((project, "movies-app"), (other, "private-one")):
             assert (f"/projects/{candidate.pk}/" in page) == (str(candidate.pk) in ids), (persona, name)
+
+
+@pytest.mark.django_db
+def test_visible_set_equals_guardians_answer(personas, project):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    from projects.permissions import projects_visible_to
+    from tests.factories import ProjectFactory
+
+    team = Group.objects.create(name="team")
+    personas["modeler"].groups.add(team)
+    shared = ProjectFactory(owner=personas["owner"], name="shared-by-group")
+    assign_perm("projects.view_project", team, shared)
+    for persona in ("owner", "collaborator", "modeler"):
+        user = personas[persona]
+        guardian_set = set(
+            get_objects_for_user(
+                user, "projects.view_project", accept_global_perms=False, with_superuser=False
+            )
+        )
+        assert set(projects_visible_to(user)) == guardian_set, persona
+    assert set(projects_visible_to(personas["modeler"])) == {shared}

@@ -64,7 +64,9 @@ def error_body(
 def json_error(request, *, status: int, message: str, error_code: str, problems=None) -> JsonResponse:
     """The error shape for responses made outside DRF (404/500 handlers, middleware)."""
     response = JsonResponse(
-        error_body(status=status, message=message, path=request.path, problems=problems, error_code=error_code),
+        error_body(
+            status=status, message=message, path=request.path, problems=problems, error_code=error_code
+        ),
         status=status,
     )
     if status == 503:
@@ -116,7 +118,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, exceptions.ValidationError):
         problems = _validation_problems(exc.detail)
         status, code = 400, "validation_failed"
-        message = problems[0].description if len(problems) == 1 else f"{len(problems)} problems in the request"
+        message = (
+            problems[0].description if len(problems) == 1 else f"{len(problems)} problems in the request"
+        )
     elif isinstance(exc, exceptions.APIException):
         status = exc.status_code
         detail = exc.detail

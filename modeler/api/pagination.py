@@ -51,8 +51,11 @@ class ModelingPagination(BasePagination):
         max_items = _non_negative_int(request, "maxItems", DEFAULT_MAX_ITEMS)
         if max_items > LIMIT_MAX_ITEMS:
             raise ValidationError({"maxItems": [f"maxItems cannot be greater than {LIMIT_MAX_ITEMS}"]})
-        total = queryset.count()
         page = list(queryset[skip_count : skip_count + max_items]) if max_items else []
+        if max_items and len(page) < max_items and (page or skip_count == 0):
+            total = skip_count + len(page)  # the last page: no COUNT query needed
+        else:
+            total = queryset.count()
         return Response(
             entry_list(
                 (to_entry(item) for item in page),
@@ -69,7 +72,10 @@ class ModelingPagination(BasePagination):
                 "list": {
                     "type": "object",
                     "properties": {
-                        "entries": {"type": "array", "items": {"type": "object", "properties": {"entry": schema}}},
+                        "entries": {
+                            "type": "array",
+                            "items": {"type": "object", "properties": {"entry": schema}},
+                        },
                         "pagination": {
                             "type": "object",
                             "properties": {

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_returns_entry_and_owner_sees_it(owner_api, owner):
-    response = owner_api.post(f"{API}/projects", {"name": "rank-movies", "description": "Ranks"}, format="json")
+    response = owner_api.post(
+        f"{API}/projects", {"name": "rank-movies", "description": "Ranks"}, format="json"
+    )
     assert response.status_code == 201
     entry = response.json()["entry"]
     assert entry["name"] == "rank-movies"
@@ -44,7 +46,9 @@ def test_list_paging_and_sorting(owner_api, owner):
 def test_name_filter_is_case_insensitive_contains(owner_api, owner):
     ProjectFactory(owner=owner, name="movie-night")
     ProjectFactory(owner=owner, name="payroll")
-    names = [e["entry"]["name"] for e in owner_api.get(f"{API}/projects?name=MOVIE").json()["list"]["entries"]]
+    names = [
+        e["entry"]["name"] for e in owner_api.get(f"{API}/projects?name=MOVIE").json()["list"]["entries"]
+    ]
     assert names == ["movie-night"]
 
 
@@ -109,8 +113,10 @@ def test_token_and_basic_authentication(owner, project):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get(f"{API}/projects/{project.pk}").status_code == 200
     basic = APIClient()
-    basic.credentials(HTTP_AUTHORIZATION="Basic " + __import__("base64").b64encode(
-        f"{owner.username}:{PASSWORD}".encode()).decode())
+    basic.credentials(
+        HTTP_AUTHORIZATION="Basic "
+        + __import__("base64").b64encode(f"{owner.username}:{PASSWORD}".encode()).decode()
+    )
     assert basic.get(f"{API}/projects/{project.pk}").status_code == 200
     wrong = APIClient()
     wrong.credentials(HTTP_AUTHORIZATION="Basic " + __import__("base64").b64encode(b"olivia:nope").decode())

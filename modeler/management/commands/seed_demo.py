@@ -34,7 +34,9 @@ class Command(BaseCommand):
             admin.groups.add(Group.objects.get(name=APS_DEVOPS))
             if not Project.objects.filter(owner=modeler, name="demo-movies").exists():
                 services.project_create(
-                    actor=modeler, name="demo-movies", description="Demo project: a movies connector and a process"
+                    actor=modeler,
+                    name="demo-movies",
+                    description="Demo project: a movies connector and a process",
                 )
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,11 @@
+"""The application's routes plus the floor endpoints benchmarks compare against."""
+
+from django.urls import path
+
+from bench import floors
+from modeler.urls import urlpatterns as app_urlpatterns
+
+urlpatterns = [
+    path("bench/floor/projects", floors.ProjectsFloor.as_view()),
+    *app_urlpatterns,
+]
