@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "guardian",
     "modeler",
     "projects",
+    "connectors",
 ]
 
 MIDDLEWARE = [

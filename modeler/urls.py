@@ -9,6 +9,8 @@ from modeler import error_views, views
 
 api_patterns = [
     path("", include("projects.api_urls")),
+    path("", include("projects.model_api_urls")),
+    path("", include("connectors.api_urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="api-docs"),
     # Unknown API paths answer in the API's error shape even with DEBUG on.

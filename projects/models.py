@@ -55,3 +55,54 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class Model(models.Model):
+    """One model of a project (a connector, a process …): metadata, current content, version.
+
+    What a type's content means is the business of its ModelType (projects.model_types);
+    this table stores every type the same way, as APA's modeling service does.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="models")
+    type = models.CharField(max_length=40)
+    name = models.CharField(max_length=26)
+    description = models.TextField(blank=True, default="")
+    content = models.BinaryField(default=b"")
+    extensions = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Patch number of the semver version 0.0.N")
+    created_by = models.CharField(max_length=150)
+    creation_date = models.DateTimeField(auto_now_add=True)
+    last_modified_by = models.CharField(max_length=150)
+    last_modified_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "type", "name"], name="model_name_unique")]
+        indexes = [models.Index(fields=["project", "type", "name"])]
+        ordering = ["type", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name}"
+
+    @property
+    def semver(self) -> str:
+        return f"0.0.{self.version}"
+
+
+class ModelVersion(models.Model):
+    """Every content save of a model, kept."""
+
+    model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    content = models.BinaryField()
+    extensions = models.JSONField(null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    creation_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "version"], name="model_version_unique")]
+        ordering = ["model", "version"]
+
+    def __str__(self) -> str:
+        return f"{self.model} 0.0.{self.version}"

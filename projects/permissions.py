@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from modeler.roles import APS_MODELER, has_role, role_missing_message
-from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
+from projects.models import Model, Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 
 class ProjectAction(StrEnum):
@@ -81,6 +81,24 @@ def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) ->
         raise PermissionDenied(_DENIED.get(action, "You cannot do this on this project."))
     project.held_permissions = held
     return project
+
+
+def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW) -> Model:
+    """A model through its project's permissions: 404 when the project is invisible."""
+    if not has_role(user, APS_MODELER):
+        raise PermissionDenied(role_missing_message(APS_MODELER))
+    try:
+        key = uuid.UUID(str(model_id))
+    except ValueError:
+        raise Http404(f"Model not found: {str(model_id)[:60]}") from None
+    model = Model.objects.select_related("project__owner").filter(pk=key).first()
+    if model is None:
+        raise Http404(f"Model not found: {key}")
+    try:
+        project_for(user, model.project_id, action)
+    except Http404:
+        raise Http404(f"Model not found: {key}") from None
+    return model
 
 
 class ProjectPermissionMixin:

@@ -1,0 +1,1 @@
+"""Connectors: the CONNECTOR model type, its checks, the implementation catalog and the editor."""

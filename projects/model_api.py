@@ -1,0 +1,351 @@
+"""Models API (SPEC §6): models of a project, their content, versions, validation and import.
+
+Every model response carries an `ETag` (the model's version, `"0.0.N"`); a PUT whose
+`If-Match` is stale answers 412 `version_conflict` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import parsers, serializers, status
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from modeler.api.envelopes import entry
+from modeler.api.pagination import ModelingPagination, apply_sort
+from modeler.api.parsers import PayloadTooLarge, read_capped
+from modeler.problems import ModelingError, Problem, ValidationFailed
+from projects import services
+from projects.model_types import model_type, registered_types, schema
+from projects.models import Model
+from projects.permissions import ProjectAction, model_for, project_for
+
+MODEL_SORT_FIELDS = {
+    "name": "name",
+    "creationDate": "creation_date",
+    "lastModifiedDate": "last_modified_date",
+}
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?0\.0\.(\d{1,9})"?\s*$')
+
+
+def _iso(value) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def model_entry(model: Model) -> dict:
+    mtype = model_type(model.type)
+    return {
+        "id": str(model.pk),
+        "name": model.name,
+        "type": model.type,
+        "version": model.semver,
+        "description": model.description,
+        "contentType": mtype.media_type,
+        "extensions": model.extensions,
+        "projectId": str(model.project_id),
+        "scope": "PROJECT",
+        "createdBy": model.created_by,
+        "creationDate": _iso(model.creation_date),
+        "lastModifiedBy": model.last_modified_by,
+        "lastModifiedDate": _iso(model.last_modified_date),
+    }
+
+
+def etag(model: Model) -> str:
+    return f'"{model.semver}"'
+
+
+def expected_version(request) -> int | None:
+    """The version named by If-Match: None when absent or `*`; 400 when malformed."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _IF_MATCH.match(header)
+    if match is None:
+        raise ValidationFailed(
+            f'Malformed If-Match header: {header[:60]!r}; send the ETag of the model, e.g. "0.0.3"',
+            error_code="invalid_if_match",
+        )
+    return int(match.group(1))
+
+
+def _with_etag(response, model: Model):
+    response["ETag"] = etag(model)
+    return response
+
+
+def _problems_json(problems: list[Problem]) -> list[dict]:
+    return [problem.as_json() for problem in problems]
+
+
+class RawBodyParser(parsers.BaseParser):
+    """Any non-multipart body, as bytes, capped at the largest content cap (the type's own cap follows)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return read_capped(stream, settings.MODELER_MAX_XML_BYTES, "Request body")
+
+
+def _check_declared_length(request) -> None:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise PayloadTooLarge(
+            f"Request body is larger than the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+
+
+def uploaded_file(request, field: str = "file"):
+    upload = request.data.get(field) if hasattr(request.data, "get") else None
+    if upload is None or not hasattr(upload, "read"):
+        raise ValidationFailed(
+            f"The multipart part '{field}' (a file) is required", error_code="field.required"
+        )
+    return upload
+
+
+def content_from_request(request, mtype) -> bytes:
+    """The content of a PUT/validate: a multipart `file` part or the raw body of an accepted media type."""
+    _check_declared_length(request)
+    media = (request.content_type or "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        return read_capped(uploaded_file(request), mtype.max_bytes, f"{mtype.name.lower()} content")
+    if media not in mtype.accepted_media_types:
+        raise UnsupportedMediaType(
+            media or "(none)",
+            detail=f'Unsupported media type "{media or "(none)"}" for {mtype.name} content; '
+            f"send {' or '.join(mtype.accepted_media_types)} or multipart/form-data with a 'file' part.",
+        )
+    return read_capped(_BytesStream(request.data), mtype.max_bytes, f"{mtype.name.lower()} content")
+
+
+class _BytesStream:
+    def __init__(self, data) -> None:
+        self.data = data if isinstance(data, bytes) else b""
+
+    def read(self, size: int) -> bytes:
+        return self.data[:size]
+
+
+class ModelInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
+    type = serializers.CharField(max_length=40)
+
+
+class ModelUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
+    extensions = serializers.JSONField(required=False, allow_null=True)
+
+
+def _validated(serializer_class, data) -> dict:
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["The request body must be a JSON object"]})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+ModelEntrySchema = inline_serializer(
+    "ModelEntry",
+    {
+        "entry": inline_serializer(
+            "Model",
+            {
+                "id": serializers.UUIDField(),
+                "name": serializers.CharField(),
+                "type": serializers.CharField(),
+                "version": serializers.CharField(),
+                "description": serializers.CharField(),
+                "contentType": serializers.CharField(),
+                "extensions": serializers.JSONField(),
+                "createdBy": serializers.CharField(),
+                "creationDate": serializers.DateTimeField(),
+                "lastModifiedBy": serializers.CharField(),
+                "lastModifiedDate": serializers.DateTimeField(),
+            },
+        )
+    },
+)
+
+
+class ProjectModelsApi(APIView):
+    @extend_schema(
+        operation_id="listModels",
+        parameters=[
+            OpenApiParameter("type", str, description=" | ".join(t.name for t in registered_types()) or None)
+        ],
+        responses={200: ModelEntrySchema},
+    )
+    def get(self, request, project_id):
+        project = project_for(request.user, project_id)
+        models = Model.objects.filter(project=project)
+        if "type" in request.query_params:
+            models = models.filter(type=model_type(request.query_params["type"]).name)
+        models = apply_sort(models, request, MODEL_SORT_FIELDS, "name")
+        return ModelingPagination().paginate(models, request, model_entry)
+
+    @extend_schema(operation_id="createModel", request=ModelInput, responses={201: ModelEntrySchema})
+    def post(self, request, project_id):
+        project = project_for(request.user, project_id, ProjectAction.CHANGE)
+        data = _validated(ModelInput, request.data)
+        model, _ = services.model_create(
+            actor=request.user,
+            project=project,
+            type_name=data["type"],
+            name=data["name"],
+            description=data.get("description") or "",
+        )
+        return _with_etag(Response(entry(model_entry(model)), status=status.HTTP_201_CREATED), model)
+
+
+class ModelImportApi(APIView):
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        operation_id="importModel",
+        request={
+            "multipart/form-data": inline_serializer(
+                "ModelImport", {"file": serializers.FileField(), "type": serializers.CharField()}
+            )
+        },
+        responses={201: ModelEntrySchema},
+    )
+    def post(self, request, project_id):
+        project = project_for(request.user, project_id, ProjectAction.CHANGE)
+        _check_declared_length(request)
+        mtype = model_type(request.data.get("type") or request.query_params.get("type"))
+        upload = uploaded_file(request)
+        file_name = upload.name or ""
+        if not file_name.endswith(mtype.suffix):
+            raise ValidationFailed(
+                f"Unexpected extension was found for file to import model of type {mtype.name}: {file_name[:100]}",
+                error_code="unexpected_extension",
+            )
+        content = read_capped(upload, mtype.max_bytes, f"{mtype.name.lower()} file")
+        model, _ = services.model_create(
+            actor=request.user,
+            project=project,
+            type_name=mtype.name,
+            name=file_name[: -len(mtype.suffix)],
+            content=content,
+        )
+        return _with_etag(Response(entry(model_entry(model)), status=status.HTTP_201_CREATED), model)
+
+
+class ModelDetailApi(APIView):
+    @extend_schema(operation_id="getModel", responses={200: ModelEntrySchema})
+    def get(self, request, model_id):
+        model = model_for(request.user, model_id)
+        return _with_etag(Response(entry(model_entry(model))), model)
+
+    @extend_schema(operation_id="updateModel", request=ModelUpdateInput, responses={200: ModelEntrySchema})
+    def put(self, request, model_id):
+        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        version = expected_version(request)
+        data = _validated(ModelUpdateInput, request.data)
+        model = services.model_update(
+            actor=request.user,
+            model=model,
+            name=data.get("name"),
+            description=data.get("description"),
+            expected_version=version,
+        )
+        return _with_etag(Response(entry(model_entry(model))), model)
+
+    @extend_schema(operation_id="deleteModel", responses={204: None})
+    def delete(self, request, model_id):
+        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        services.model_delete(actor=request.user, model=model)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModelContentApi(APIView):
+    parser_classes = [parsers.MultiPartParser, RawBodyParser]
+
+    @extend_schema(operation_id="getModelContent", responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, model_id):
+        model = model_for(request.user, model_id)
+        mtype = model_type(model.type)
+        return _with_etag(HttpResponse(bytes(model.content), content_type=mtype.media_type), model)
+
+    @extend_schema(
+        operation_id="updateModelContent",
+        request={"application/json": bytes, "application/xml": bytes, "multipart/form-data": bytes},
+        responses={200: ModelEntrySchema},
+    )
+    def put(self, request, model_id):
+        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        version = expected_version(request)
+        content = content_from_request(request, model_type(model.type))
+        model, check = services.model_save_content(
+            actor=request.user, model=model, content=content, expected_version=version
+        )
+        body = entry(model_entry(model)) | {"problems": _problems_json(check.problems)}
+        return _with_etag(Response(body), model)
+
+
+class ModelExportApi(APIView):
+    @extend_schema(operation_id="exportModel", responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, model_id):
+        model = model_for(request.user, model_id)
+        mtype = model_type(model.type)
+        response = HttpResponse(bytes(model.content), content_type=mtype.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{model.name}{mtype.suffix}"'
+        return _with_etag(response, model)
+
+
+class ModelVersionsApi(APIView):
+    @extend_schema(operation_id="listModelVersions")
+    def get(self, request, model_id):
+        model = model_for(request.user, model_id)
+        versions = model.versions.order_by("-version")
+
+        def version_entry(version) -> dict:
+            return {
+                "version": f"0.0.{version.version}",
+                "createdBy": version.created_by,
+                "creationDate": _iso(version.creation_date),
+                "contentSize": len(version.content),
+            }
+
+        return ModelingPagination().paginate(versions, request, version_entry)
+
+
+class ModelValidateApi(APIView):
+    parser_classes = [parsers.MultiPartParser, RawBodyParser]
+
+    @extend_schema(
+        operation_id="validateModel", request={"multipart/form-data": bytes}, responses={204: None}
+    )
+    def post(self, request, model_id):
+        model = model_for(request.user, model_id)
+        mtype = model_type(model.type)
+        content = content_from_request(request, mtype)
+        check = services.model_check(model_type_name=mtype.name, content=content)
+        if check.problems:
+            errors = [p for p in check.problems if not p.warning]
+            raise ModelingError(
+                f"Semantic model validation {'errors' if errors else 'warnings'} encountered: "
+                f"{len(errors or check.problems)} {'errors' if errors else 'warnings'} found",
+                check.problems,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SchemaApi(APIView):
+    @extend_schema(operation_id="getSchema", responses={200: dict})
+    def get(self, request, key):
+        document = schema(key)
+        if document is None:
+            raise ValidationFailed(
+                f"No schema for model type: {key[:40]}", status=404, error_code="not_found"
+            )
+        return Response(document)

@@ -1,0 +1,76 @@
+"""The model-type registry: what each kind of model is, so that storage stays generic.
+
+A ModelType knows its folder in the zip and workspace, its file suffix and media type, its
+size cap, its initial content, how to check content, and its derived files. Apps register
+their type in AppConfig.ready(); adding a kind of model is one app and one registration.
+Pure module: no Django import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from modeler.problems import Problem, ValidationFailed
+
+
+@dataclass(frozen=True)
+class ContentCheck:
+    """What a content check found: semantic problems to store and report, and parsed facts."""
+
+    problems: list[Problem] = field(default_factory=list)
+    name: str | None = None  # the model name the content declares, when it declares one
+    parsed: Any = None
+
+
+@dataclass(frozen=True)
+class ModelType:
+    name: str
+    folder: str
+    suffix: str
+    media_type: str
+    accepted_media_types: tuple[str, ...]
+    max_bytes: int
+    initial_content: Callable[[str, str], bytes]
+    # Raises ValidationFailed for content that must be refused; returns a ContentCheck otherwise.
+    check_content: Callable[[bytes], ContentCheck]
+    # Rewrites the name the content declares (used when the model is renamed); None: no name inside.
+    rename_content: Callable[[bytes, str], bytes] | None = None
+    # Extra files written beside the content file: {file name: bytes}.
+    derived_files: Callable[[str, bytes, Any], Mapping[str, bytes]] = lambda name, content, extensions: {}
+    # Called inside the saving transaction with the stored model and its check (derived rows).
+    after_save: Callable[[Any, ContentCheck], None] | None = None
+    # JSON Schemas served at /schemas/<key>.
+    schemas: Mapping[str, Callable[[], dict]] = field(default_factory=dict)
+
+    def file_name(self, model_name: str) -> str:
+        return f"{self.folder}/{model_name}{self.suffix}"
+
+
+_REGISTRY: dict[str, ModelType] = {}
+
+
+def register(model_type: ModelType) -> None:
+    _REGISTRY[model_type.name] = model_type
+
+
+def model_type(name: object) -> ModelType:
+    if isinstance(name, str) and name in _REGISTRY:
+        return _REGISTRY[name]
+    known = ", ".join(sorted(_REGISTRY))
+    raise ValidationFailed(
+        f"Unknown model type: {str(name)[:40]}",
+        [Problem("Unknown model type", f"The type must be one of: {known}")],
+    )
+
+
+def schema(key: str) -> dict | None:
+    for registered in _REGISTRY.values():
+        if key in registered.schemas:
+            return registered.schemas[key]()
+    return None
+
+
+def registered_types() -> list[ModelType]:
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
