@@ -22,6 +22,7 @@ urlpatterns = [
     path("login/", views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/", include("projects.urls")),
+    path("projects/", include("connectors.urls")),
     path("admin/", admin.site.urls),
     path("modeling-service/v1/", include(api_patterns)),
 ]

@@ -84,3 +84,10 @@ def owner_api(api_as, owner):
 def fast_password_hasher(settings):
     """PBKDF2's cost is for production; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def workspace_dir(settings, tmp_path):
+    """Every test gets its own workspace folder."""
+    settings.MODELER_WORKSPACE_DIR = tmp_path / "workspace"
+    return settings.MODELER_WORKSPACE_DIR
