@@ -44,6 +44,7 @@ def api(method, url, *, role_holders, data=None, **overrides) -> Route:
 
 
 P = "{project}"
+M = "{model}"
 ROUTES = [
     html("get", "/projects/", role_holders=200),
     html("post", "/projects/", role_holders=302, data={"name": "{persona}-new"}),
@@ -82,6 +83,24 @@ ROUTES = [
     api("get", f"/projects/{P}/collaborators", role_holders=200, modeler=404),
     api("put", f"/projects/{P}/collaborators/mona", role_holders=403, modeler=404, owner=200),
     api("delete", f"/projects/{P}/collaborators/carl", role_holders=403, modeler=404, owner=204),
+    html("get", f"/projects/{P}/connectors/{M}/", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/connectors/", role_holders=302, modeler=404, data={"name": "{persona}-c"}),
+    api("get", f"/projects/{P}/models?type=CONNECTOR", role_holders=200, modeler=404),
+    api(
+        "post",
+        f"/projects/{P}/models",
+        role_holders=201,
+        modeler=404,
+        data={"name": "{persona}-c", "type": "CONNECTOR"},
+    ),
+    api("get", f"/models/{M}", role_holders=200, modeler=404),
+    api("put", f"/models/{M}", role_holders=200, modeler=404, data={"description": "changed"}),
+    api("delete", f"/models/{M}", role_holders=204, modeler=404),
+    api("get", f"/models/{M}/content", role_holders=200, modeler=404),
+    api("get", f"/models/{M}/export", role_holders=200, modeler=404),
+    api("get", f"/models/{M}/versions", role_holders=200, modeler=404),
+    api("get", f"/projects/{P}/implementations", role_holders=200, modeler=404),
+    api("get", "/schemas/CONNECTOR", role_holders=200),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
 ]
 
@@ -97,9 +116,14 @@ def _client(user, api_route: bool):
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.label)
 def test_route_answers_persona(route: Route, persona: str, personas, project):
+    from projects import services
+
+    connector, _ = services.model_create(
+        actor=personas["owner"], project=project, type_name="CONNECTOR", name="movies"
+    )
     user = personas[persona]
     client = _client(user, route.api)
-    url = route.url.replace("{project}", str(project.pk))
+    url = route.url.replace("{project}", str(project.pk)).replace("{model}", str(connector.pk))
     if route.api and not url.startswith(API):
         url = API + url
     data = None
