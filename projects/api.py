@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modeler.api.envelopes import entry
+from modeler.api.input import validated
 from modeler.api.pagination import ModelingPagination, apply_sort
+from modeler.timestamps import iso_utc
 from projects import selectors, services
 from projects.models import Collaborator, Project
 from projects.permissions import ProjectAction, project_for
@@ -23,10 +23,6 @@ PROJECT_SORT_FIELDS = {
 }
 
 
-def _iso(value) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def project_entry(project: Project) -> dict:
     return {
         "id": str(project.pk),
@@ -35,9 +31,9 @@ def project_entry(project: Project) -> dict:
         "description": project.description,
         "version": str(project.version),
         "createdBy": project.created_by,
-        "creationDate": _iso(project.creation_date),
+        "creationDate": iso_utc(project.creation_date),
         "lastModifiedBy": project.last_modified_by,
-        "lastModifiedDate": _iso(project.last_modified_date),
+        "lastModifiedDate": iso_utc(project.last_modified_date),
     }
 
 
@@ -47,7 +43,7 @@ def collaborator_entry(collaborator: Collaborator) -> dict:
         "projectId": str(collaborator.project_id),
         "username": collaborator.user.username,
         "createdBy": collaborator.created_by,
-        "creationDate": _iso(collaborator.creation_date),
+        "creationDate": iso_utc(collaborator.creation_date),
     }
 
 
@@ -100,7 +96,7 @@ class ProjectListApi(APIView):
 
     @extend_schema(operation_id="createProject", request=ProjectInput, responses={201: ProjectEntrySchema})
     def post(self, request):
-        data = _validated(ProjectInput, request.data)
+        data = validated(ProjectInput, request.data)
         project = services.project_create(
             actor=request.user, name=data["name"], description=data.get("description")
         )
@@ -117,7 +113,7 @@ class ProjectDetailApi(APIView):
     )
     def put(self, request, project_id):
         project = project_for(request.user, project_id, ProjectAction.CHANGE)
-        data = _validated(ProjectUpdateInput, request.data)
+        data = validated(ProjectUpdateInput, request.data)
         project = services.project_update(
             actor=request.user, project=project, name=data.get("name"), description=data.get("description")
         )
@@ -165,11 +161,3 @@ class CollaboratorDetailApi(APIView):
         project = project_for(request.user, project_id, ProjectAction.MANAGE_COLLABORATORS)
         services.collaborator_remove(actor=request.user, project=project, username=username)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["The request body must be a JSON object"]})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

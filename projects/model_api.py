@@ -7,7 +7,6 @@ Every model response carries an `ETag` (the model's version, `"0.0.N"`); a PUT w
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -18,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modeler.api.envelopes import entry
+from modeler.api.input import validated
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.api.parsers import PayloadTooLarge, read_capped
 from modeler.problems import ModelingError, Problem, ValidationFailed
+from modeler.timestamps import iso_utc
 from projects import services
 from projects.model_types import model_type, registered_types, schema
 from projects.models import Model
@@ -32,10 +33,6 @@ MODEL_SORT_FIELDS = {
     "lastModifiedDate": "last_modified_date",
 }
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?0\.0\.(\d{1,9})"?\s*$')
-
-
-def _iso(value) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def model_entry(model: Model) -> dict:
@@ -51,9 +48,9 @@ def model_entry(model: Model) -> dict:
         "projectId": str(model.project_id),
         "scope": "PROJECT",
         "createdBy": model.created_by,
-        "creationDate": _iso(model.creation_date),
+        "creationDate": iso_utc(model.creation_date),
         "lastModifiedBy": model.last_modified_by,
-        "lastModifiedDate": _iso(model.last_modified_date),
+        "lastModifiedDate": iso_utc(model.last_modified_date),
     }
 
 
@@ -145,14 +142,6 @@ class ModelUpdateInput(serializers.Serializer):
     extensions = serializers.JSONField(required=False, allow_null=True)
 
 
-def _validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["The request body must be a JSON object"]})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 ModelEntrySchema = inline_serializer(
     "ModelEntry",
     {
@@ -195,7 +184,7 @@ class ProjectModelsApi(APIView):
     @extend_schema(operation_id="createModel", request=ModelInput, responses={201: ModelEntrySchema})
     def post(self, request, project_id):
         project = project_for(request.user, project_id, ProjectAction.CHANGE)
-        data = _validated(ModelInput, request.data)
+        data = validated(ModelInput, request.data)
         model, _ = services.model_create(
             actor=request.user,
             project=project,
@@ -250,7 +239,7 @@ class ModelDetailApi(APIView):
     def put(self, request, model_id):
         model = model_for(request.user, model_id, ProjectAction.CHANGE)
         version = expected_version(request)
-        data = _validated(ModelUpdateInput, request.data)
+        data = validated(ModelUpdateInput, request.data)
         model = services.model_update(
             actor=request.user,
             model=model,
@@ -312,7 +301,7 @@ class ModelVersionsApi(APIView):
             return {
                 "version": f"0.0.{version.version}",
                 "createdBy": version.created_by,
-                "creationDate": _iso(version.creation_date),
+                "creationDate": iso_utc(version.creation_date),
                 "contentSize": len(version.content),
             }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,6 +11,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict
 from modeler.roles import APS_MODELER, has_role
+from modeler.timestamps import iso_utc
 from projects import workspace
 from projects.model_types import ContentCheck, ModelType, model_type
 from projects.models import Collaborator, Model, ModelVersion, Project
@@ -161,10 +161,6 @@ def collaborator_remove(*, actor, project: Project, username: str) -> None:
 # --- the workspace copy -------------------------------------------------------------------
 
 
-def _iso(value) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def project_manifest(project: Project) -> bytes:
     """The `<project-name>.json` manifest of SPEC §4.1."""
     manifest = {
@@ -173,9 +169,9 @@ def project_manifest(project: Project) -> bytes:
         "description": project.description,
         "version": str(project.version),
         "createdBy": project.created_by,
-        "creationDate": _iso(project.creation_date),
+        "creationDate": iso_utc(project.creation_date),
         "lastModifiedBy": project.last_modified_by,
-        "lastModifiedDate": _iso(project.last_modified_date),
+        "lastModifiedDate": iso_utc(project.last_modified_date),
         "users": [],
         "groups": [],
     }

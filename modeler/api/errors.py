@@ -18,6 +18,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from modeler.problems import ModelingError, Problem
+from modeler.timestamps import iso_utc
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def error_body(
 ) -> dict[str, Any]:
     problems = problems or [Problem(problem=message, error_code=error_code)]
     return {
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": iso_utc(datetime.now(UTC)),
         "status": status,
         "error": HTTPStatus(status).phrase,
         "message": message,
