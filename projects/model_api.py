@@ -292,7 +292,7 @@ class ModelExportApi(APIView):
 
 
 class ModelVersionsApi(APIView):
-    @extend_schema(operation_id="listModelVersions")
+    @extend_schema(operation_id="listModelVersions", responses={200: dict})
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
         versions = model.versions.order_by("-version")
