@@ -7,5 +7,6 @@ from modeler.urls import urlpatterns as app_urlpatterns
 
 urlpatterns = [
     path("bench/floor/projects", floors.ProjectsFloor.as_view()),
+    path("bench/floor/projects-libraries", floors.ProjectsLibraryFloor.as_view()),
     *app_urlpatterns,
 ]
