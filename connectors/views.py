@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -40,8 +41,6 @@ class ConnectorEditorView(RoleRequiredMixin, View):
     def get(self, request, project_id, model_id):
         model = model_for(request.user, model_id)
         if model.project_id != project_id or model.type != CONNECTOR:
-            from django.http import Http404
-
             raise Http404("Connector not found")
         context = {
             "project": model.project,

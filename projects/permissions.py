@@ -63,41 +63,40 @@ def projects_visible_to(user):
     )
 
 
-def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) -> Project:
-    """Fetch and authorize in one call: 403 without the role, 404 when invisible, 403 when not allowed."""
+def _fetch(user, queryset, raw_id, label: str):
+    """Role check, then the row by UUID or 404 (a malformed id is just an unknown one)."""
     if not has_role(user, APS_MODELER):
         raise PermissionDenied(role_missing_message(APS_MODELER))
     try:
-        key = uuid.UUID(str(project_id))
+        key = uuid.UUID(str(raw_id))
     except ValueError:
-        raise Http404(f"Project not found: {str(project_id)[:60]}") from None
-    project = Project.objects.select_related("owner").filter(pk=key).first()
-    if project is None:
-        raise Http404(f"Project not found: {key}")
+        raise Http404(f"{label} not found: {str(raw_id)[:60]}") from None
+    row = queryset.filter(pk=key).first()
+    if row is None:
+        raise Http404(f"{label} not found: {key}")
+    return row
+
+
+def _authorize(user, project: Project, action: ProjectAction, label: str, key) -> None:
     held = project_permissions(user, project)
     if ProjectAction.VIEW.value not in held:
-        raise Http404(f"Project not found: {key}")
+        raise Http404(f"{label} not found: {key}")
     if action.value not in held:
         raise PermissionDenied(_DENIED.get(action, "You cannot do this on this project."))
     project.held_permissions = held
+
+
+def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) -> Project:
+    """Fetch and authorize in one call: 403 without the role, 404 when invisible, 403 when not allowed."""
+    project = _fetch(user, Project.objects.select_related("owner"), project_id, "Project")
+    _authorize(user, project, action, "Project", project.pk)
     return project
 
 
 def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW) -> Model:
     """A model through its project's permissions: 404 when the project is invisible."""
-    if not has_role(user, APS_MODELER):
-        raise PermissionDenied(role_missing_message(APS_MODELER))
-    try:
-        key = uuid.UUID(str(model_id))
-    except ValueError:
-        raise Http404(f"Model not found: {str(model_id)[:60]}") from None
-    model = Model.objects.select_related("project__owner").filter(pk=key).first()
-    if model is None:
-        raise Http404(f"Model not found: {key}")
-    try:
-        project_for(user, model.project_id, action)
-    except Http404:
-        raise Http404(f"Model not found: {key}") from None
+    model = _fetch(user, Model.objects.select_related("project__owner"), model_id, "Model")
+    _authorize(user, model.project, action, "Model", model.pk)
     return model
 
 
