@@ -16,20 +16,12 @@ import jsonschema
 
 from modeler import strict_json
 from modeler.problems import Problem, ValidationFailed
+from modeler.schema_problems import schema_problems
 from projects.model_types import ContentCheck
 
 SCHEMA_PATH = Path(__file__).with_name("connector-schema.json")
 VALIDATOR_SET = "Connector schema validator"
 PARAMETER_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file", "folder", "array")
-_JSON_TYPES = {
-    "string": "String",
-    "object": "JSONObject",
-    "array": "JSONArray",
-    "boolean": "Boolean",
-    "integer": "Integer",
-    "number": "Number",
-    "null": "Null",
-}
 
 
 @cache
@@ -42,47 +34,6 @@ def _validator() -> jsonschema.Draft7Validator:
     schema = connector_schema()
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
-
-
-def _pointer(path) -> str:
-    return "#/" + "/".join(str(part) for part in path) if path else "#"
-
-
-def _type_name(value: Any) -> str:
-    for json_type, label in (
-        ("boolean", "Boolean"),
-        ("integer", "Integer"),
-        ("number", "Number"),
-        ("string", "String"),
-        ("array", "JSONArray"),
-        ("object", "JSONObject"),
-    ):
-        if jsonschema.Draft7Validator.TYPE_CHECKER.is_type(value, json_type):
-            return label
-    return "Null"
-
-
-def _schema_problem(error: jsonschema.ValidationError) -> Problem:
-    where = _pointer(error.absolute_path)
-    kind = error.validator
-    if kind == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        extra = sorted(key for key in error.instance if key not in allowed)
-        text = ", ".join(f"extraneous key [{key}] is not permitted" for key in extra)
-    elif kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        text = f"required key [{missing}] not found"
-    elif kind == "type":
-        text = f"expected type: {_JSON_TYPES.get(str(error.validator_value), error.validator_value)}, found: {_type_name(error.instance)}"
-    elif kind == "maxLength":
-        text = f"expected maxLength: {error.validator_value}, actual: {len(error.instance)}"
-    elif kind == "minLength":
-        text = f"expected minLength: {error.validator_value}, actual: {len(error.instance)}"
-    elif kind == "pattern":
-        text = f"string [{str(error.instance)[:60]}] does not match pattern {error.validator_value}"
-    else:
-        text = error.message[:300]
-    return Problem(text, f"{where}: {text}", VALIDATOR_SET, error_code="schema_violation", reference_id=where)
 
 
 def _duplicate_problems(document: dict[str, Any]) -> list[Problem]:
@@ -160,10 +111,7 @@ def parse_connector(content: bytes) -> dict[str, Any]:
             [Problem(exc.message, exc.message, "Connector JSON parser", error_code=exc.code)],
             error_code=exc.code,
         ) from None
-    problems = [
-        _schema_problem(error)
-        for error in sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    problems = schema_problems(_validator(), document, VALIDATOR_SET)
     if not problems:
         problems = _duplicate_problems(document)
     if problems:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "modeler",
     "projects",
     "connectors",
+    "processes",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from modeler import strict_json
 from modeler.api.envelopes import entry
 from modeler.api.input import validated
 from modeler.api.pagination import ModelingPagination, apply_sort
@@ -120,6 +121,26 @@ def content_from_request(request, mtype) -> bytes:
             f"send {' or '.join(mtype.accepted_media_types)} or multipart/form-data with a 'file' part.",
         )
     return read_capped(_BytesStream(request.data), mtype.max_bytes, f"{mtype.name.lower()} content")
+
+
+def extensions_from_request(request):
+    """The optional multipart `extensions` part (a file or a text field) as parsed JSON; `...` when absent."""
+    media = (request.content_type or "").split(";")[0].strip().lower()
+    if media != "multipart/form-data" or "extensions" not in request.data:
+        return ...
+    part = request.data.get("extensions")
+    if hasattr(part, "read"):
+        data = read_capped(part, settings.MODELER_MAX_XML_BYTES, "extensions part")
+    else:
+        data = str(part).encode()
+        if len(data) > settings.MODELER_MAX_XML_BYTES:
+            raise PayloadTooLarge(
+                f"The extensions part is larger than the limit of {settings.MODELER_MAX_XML_BYTES} bytes."
+            )
+    try:
+        return strict_json.loads(data)
+    except strict_json.JSONInputError as exc:
+        raise ValidationFailed(f"Invalid extensions part: {exc.message}", error_code=exc.code) from None
 
 
 class _BytesStream:
@@ -246,6 +267,7 @@ class ModelDetailApi(APIView):
             name=data.get("name"),
             description=data.get("description"),
             expected_version=version,
+            extensions=data.get("extensions", ...),
         )
         return _with_etag(Response(entry(model_entry(model))), model)
 
@@ -275,7 +297,11 @@ class ModelContentApi(APIView):
         version = expected_version(request)
         content = content_from_request(request, model_type(model.type))
         model, check = services.model_save_content(
-            actor=request.user, model=model, content=content, expected_version=version
+            actor=request.user,
+            model=model,
+            content=content,
+            expected_version=version,
+            extensions=extensions_from_request(request),
         )
         body = entry(model_entry(model)) | {"problems": _problems_json(check.problems)}
         return _with_etag(Response(body), model)
@@ -318,7 +344,9 @@ class ModelValidateApi(APIView):
         model = model_for(request.user, model_id)
         mtype = model_type(model.type)
         content = content_from_request(request, mtype)
-        check = services.model_check(model_type_name=mtype.name, content=content)
+        check = services.model_validate(
+            model=model, content=content, extensions=extensions_from_request(request)
+        )
         if check.problems:
             errors = [p for p in check.problems if not p.warning]
             raise ModelingError(

@@ -37,8 +37,12 @@ class ModelType:
     check_content: Callable[[bytes], ContentCheck]
     # Rewrites the name the content declares (used when the model is renamed); None: no name inside.
     rename_content: Callable[[bytes, str], bytes] | None = None
-    # Extra files written beside the content file: {file name: bytes}.
-    derived_files: Callable[[str, bytes, Any], Mapping[str, bytes]] = lambda name, content, extensions: {}
+    # Extra files written beside the content file, from (model id, name, content, extensions).
+    derived_files: Callable[[str, str, bytes, Any], Mapping[str, bytes]] = lambda *model: {}
+    # Completes what is stored beside the content (a process's extensions) and finds the problems
+    # that need the project: (project, check, sent extensions or ..., stored model or None)
+    # → (extensions to store, more problems). Runs inside the saving transaction; may refuse.
+    complete_save: Callable[[Any, ContentCheck, Any, Any], tuple[Any, list[Problem]]] | None = None
     # Called inside the saving transaction with the stored model and its check (derived rows).
     after_save: Callable[[Any, ContentCheck], None] | None = None
     # JSON Schemas served at /schemas/<key>.

@@ -71,6 +71,9 @@ class Model(models.Model):
     description = models.TextField(blank=True, default="")
     content = models.BinaryField(default=b"")
     extensions = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="What the last save found (errors and warnings)"
+    )
     version = models.PositiveIntegerField(default=1, help_text="Patch number of the semver version 0.0.N")
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)

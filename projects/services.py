@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -187,7 +188,9 @@ def model_files(model: Model) -> dict[str, bytes]:
     """Every file of one model in the zip/workspace layout: its content and derived files."""
     mtype = model_type(model.type)
     files = {mtype.file_name(model.name): bytes(model.content)}
-    for name, data in mtype.derived_files(model.name, bytes(model.content), model.extensions).items():
+    for name, data in mtype.derived_files(
+        str(model.pk), model.name, bytes(model.content), model.extensions
+    ).items():
         files[f"{mtype.folder}/{name}"] = data
     return files
 
@@ -242,10 +245,28 @@ def check_content_size(mtype: ModelType, content: bytes) -> None:
 
 
 def model_check(*, model_type_name: str, content: bytes) -> ContentCheck:
-    """Check candidate content without saving (raises ValidationFailed when it must be refused)."""
+    """Check candidate content on its own (raises ValidationFailed when it must be refused)."""
     mtype = model_type(model_type_name)
     check_content_size(mtype, content)
     return mtype.check_content(content)
+
+
+def _complete(
+    mtype: ModelType, project: Project, check: ContentCheck, extensions: Any, stored: Model | None
+) -> tuple[Any, ContentCheck]:
+    """The extensions to store and every problem of the save (the type's project-wide checks added)."""
+    if mtype.complete_save is None:
+        kept = stored.extensions if stored is not None else None
+        return (kept if extensions is ... else extensions), check
+    extensions, more = mtype.complete_save(project, check, extensions, stored)
+    return extensions, replace(check, problems=[*check.problems, *more])
+
+
+def model_validate(*, model: Model, content: bytes, extensions: Any = ...) -> ContentCheck:
+    """Every problem candidate content (and extensions) would have if saved now, without saving."""
+    mtype = model_type(model.type)
+    check = model_check(model_type_name=mtype.name, content=content)
+    return _complete(mtype, model.project, check, extensions, model)[1]
 
 
 def model_create(
@@ -269,6 +290,9 @@ def model_create(
         raise _model_conflict(project, mtype, name)
     try:
         with transaction.atomic():
+            extensions, check = _complete(
+                mtype, project, check, extensions if extensions is not None else ..., None
+            )
             model = Model.objects.create(
                 project=project,
                 type=mtype.name,
@@ -276,6 +300,7 @@ def model_create(
                 description=description,
                 content=content,
                 extensions=extensions,
+                problems=[problem.as_json() for problem in check.problems],
                 version=1,
                 created_by=actor.username,
                 last_modified_by=actor.username,
@@ -324,10 +349,10 @@ def model_save_content(
                 ).exists()
             ):
                 raise _model_conflict(current.project, mtype, new_name)
+            current.extensions, check = _complete(mtype, current.project, check, extensions, current)
             current.name = new_name
             current.content = content
-            if extensions is not ...:
-                current.extensions = extensions
+            current.problems = [problem.as_json() for problem in check.problems]
             current.version += 1
             current.last_modified_by = actor.username
             current.save()
@@ -353,9 +378,20 @@ def model_update(
     name: object = None,
     description: object = None,
     expected_version: int | None = None,
+    extensions: Any = ...,
 ) -> Model:
-    """Rename / describe a model; a rename rewrites the name inside the content (a new version)."""
+    """Rename / describe a model, or replace its extensions; a rename rewrites the name inside the
+    content and new extensions are saved with the current content, each as a new version."""
     mtype = model_type(model.type)
+    if extensions is not ...:
+        model, _ = model_save_content(
+            actor=actor,
+            model=model,
+            content=bytes(model.content),
+            expected_version=expected_version,
+            extensions=extensions,
+        )
+        expected_version = model.version
     if name is not None and name != model.name:
         name = _check_model_name(name, mtype)
         if mtype.rename_content is not None:

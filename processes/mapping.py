@@ -1,0 +1,496 @@
+"""Process variables, mappings and the extensions file (SPEC §4.4, §4.5, §5).
+
+Pure module: stdlib, jsonschema and modeler's pure modules only; no Django import.
+
+- `read_extensions` checks a document against the shipped JSON Schema (PROCESS-EXTENSION) and
+  returns the inner map (process id → properties/mappings/constants).
+- `complete_extensions` applies the save rules: one entry per process, mappings and constants of
+  deleted elements removed, automatic rows for service tasks that get an implementation.
+- `check_extensions` lists the semantic problems (stored with the save, shown in the editor).
+- `extensions_file` writes the file with a stable key order: a save that changes nothing writes
+  identical bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from modeler.problems import Problem, ValidationFailed
+from modeler.schema_problems import schema_problems
+from processes.bpmn import BpmnOutline
+
+SCHEMA_PATH = Path(__file__).with_name("process-extensions-schema.json")
+VALIDATOR_SET = "Process extensions validator"
+VARIABLE_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file", "folder", "array")
+MAPPING_TYPES = ("MAP_ALL", "MAP_ALL_INPUTS", "MAP_ALL_OUTPUTS")
+RESERVED_VARIABLE_NAMES = frozenset(
+    {"nrOfInstances", "nrOfActiveInstances", "nrOfCompletedInstances", "loopCounter"}
+)
+VARIABLE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+EXPRESSION = re.compile(r"^\$\{.*\}$", re.DOTALL)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ENTRY_KEYS = ("properties", "mappings", "constants")
+_VARIABLE_KEYS = ("id", "name", "type", "required", "value")
+
+
+@cache
+def extensions_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+@cache
+def _validator() -> jsonschema.Draft7Validator:
+    schema = extensions_schema()
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+# --- the connector actions a process can use (from the implementation catalog) ---------------
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    implementation: str
+    inputs: tuple[Parameter, ...]
+    outputs: tuple[Parameter, ...]
+
+    def input(self, name: str) -> Parameter | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Parameter | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+
+def action_from_entry(entry: Mapping[str, Any]) -> Action:
+    """An Action from an implementation-catalog entry (connectors.catalog)."""
+
+    def parameters(items) -> tuple[Parameter, ...]:
+        return tuple(Parameter(p["name"], p["type"], bool(p.get("required"))) for p in items)
+
+    return Action(entry["implementation"], parameters(entry["inputs"]), parameters(entry["outputs"]))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def wrap(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The file document around the inner map (SPEC §4.4)."""
+    return {"id": f"process-{model_id}", "name": name, "type": "PROCESS", "extensions": extensions or {}}
+
+
+def read_extensions(document: Any) -> dict[str, Any]:
+    """Check a sent extensions document and return the inner map; refuses schema violations.
+
+    Accepts the whole file (`{"id", "name", "type", "extensions"}`) or the inner map alone
+    (process id → entry), as PUT /models/{id} takes it.
+    """
+    if (
+        isinstance(document, dict)
+        and "extensions" in document
+        and set(document)
+        <= {
+            "id",
+            "name",
+            "type",
+            "extensions",
+        }
+    ):
+        wrapped = document
+    else:
+        wrapped = {"id": "process", "extensions": document}
+    problems = schema_problems(_validator(), wrapped, VALIDATOR_SET)
+    if problems:
+        raise ValidationFailed(
+            f"Invalid process extensions: {problems[0].description}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            problems,
+            error_code="schema_violation",
+        )
+    return copy.deepcopy(wrapped.get("extensions") or {})
+
+
+# --- completing at save (SPEC §4.5) ---------------------------------------------------------
+
+
+def _variable_names(entry: Mapping[str, Any]) -> set[str]:
+    return {v.get("name") for v in (entry.get("properties") or {}).values() if isinstance(v, dict)}
+
+
+def automatic_rows(action: Action, variable_names: set[str]) -> dict[str, dict[str, Any]]:
+    """The rows written for parameters whose name equals a declared process variable."""
+    return {
+        "inputs": {
+            p.name: {"type": "variable", "value": p.name} for p in action.inputs if p.name in variable_names
+        },
+        "outputs": {
+            p.name: {"type": "variable", "value": p.name} for p in action.outputs if p.name in variable_names
+        },
+    }
+
+
+def _rebind(mapping: dict[str, Any], action: Action, variable_names: set[str]) -> dict[str, Any]:
+    """A mapping after its task's implementation changed: rows the new action lacks dropped, automatic rows added."""
+    if "inputs" not in mapping and "outputs" not in mapping:
+        return mapping  # a mappingType alone fits any action
+    inputs = {key: row for key, row in (mapping.get("inputs") or {}).items() if action.input(key)}
+    outputs = {
+        key: row
+        for key, row in (mapping.get("outputs") or {}).items()
+        if row.get("type") != "variable" or action.output(str(row.get("value")))
+    }
+    automatic = automatic_rows(action, variable_names)
+    for key, row in automatic["inputs"].items():
+        inputs.setdefault(key, row)
+    for key, row in automatic["outputs"].items():
+        outputs.setdefault(key, row)
+    rebound = {"inputs": inputs, "outputs": outputs}
+    if "mappingType" in mapping:
+        rebound["mappingType"] = mapping["mappingType"]
+    return rebound
+
+
+def complete_extensions(
+    bpmn: BpmnOutline,
+    extensions: Mapping[str, Any],
+    catalog: Mapping[str, Action],
+    previous_implementations: Mapping[str, str],
+) -> dict[str, Any]:
+    """The extensions to store with this BPMN content (a new map; the argument is not changed)."""
+    completed = copy.deepcopy(dict(extensions))
+    for process in bpmn.processes:
+        entry = completed.setdefault(process.id, {})
+        for key in _ENTRY_KEYS:
+            entry.setdefault(key, {})
+        # Mappings and constants of elements deleted from the diagram go with them.
+        for key in ("mappings", "constants"):
+            entry[key] = {
+                element: value for element, value in entry[key].items() if element in process.element_ids
+            }
+        variable_names = _variable_names(entry)
+        mappings = entry["mappings"]
+        for task in process.service_tasks:
+            action = catalog.get(task.implementation or "")
+            if action is None:
+                continue
+            if task.id not in mappings:
+                rows = automatic_rows(action, variable_names)
+                if rows["inputs"] or rows["outputs"]:
+                    mappings[task.id] = rows
+            elif previous_implementations.get(task.id) not in (None, task.implementation):
+                mappings[task.id] = _rebind(mappings[task.id], action, variable_names)
+    return canonical(completed)
+
+
+# --- checking (SPEC §5) ---------------------------------------------------------------------
+
+
+def _problem(problem: str, description: str, reference_id: str | None, warning: bool = False) -> Problem:
+    return Problem(
+        problem,
+        description,
+        VALIDATOR_SET,
+        warning=warning,
+        error_code="process_extensions" if not warning else "process_extensions_warning",
+        reference_id=reference_id,
+    )
+
+
+def value_problem(variable: Mapping[str, Any]) -> str | None:
+    """Why a process variable's default value does not match its type (None when it does)."""
+    value, kind = variable.get("value"), variable.get("type")
+    label = f"{variable.get('name')}({variable.get('id')})"
+    if value is None or (value == "" and kind != "string"):
+        return None
+    if isinstance(value, str) and value.startswith("${"):
+        return None if EXPRESSION.match(value) else f"Value format in {label} is not a valid expression"
+    if kind == "date":
+        if not isinstance(value, str) or not _DATE.match(value):
+            return f"Invalid date - {label}"
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return f"Invalid date - {label}"
+        return None
+    if kind == "datetime":
+        if not isinstance(value, str) or not _DATETIME.match(value):
+            return f"Invalid datetime - {label}"
+        try:
+            datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return f"Invalid datetime - {label}"
+        return None
+    fits = {
+        "string": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "json": lambda v: True,
+        "file": lambda v: isinstance(v, dict | list),
+        "folder": lambda v: isinstance(v, dict | list),
+        "array": lambda v: isinstance(v, list),
+    }.get(str(kind), lambda v: True)
+    return None if fits(value) else f"Mismatch value type - {label}. Expected type is {kind}"
+
+
+def _variable_problems(process_id: str, entry: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for key, variable in (entry.get("properties") or {}).items():
+        name = variable.get("name", "")
+        where = f"{process_id}/properties/{key}"
+        if key != variable.get("id"):
+            problems.append(
+                _problem(
+                    "Process variable key differs from its id",
+                    f"The process variable '{name}' is stored under '{key}' but its id is '{variable.get('id')}'",
+                    where,
+                )
+            )
+        if not VARIABLE_NAME.match(name):
+            problems.append(
+                _problem(
+                    "Invalid process variable name",
+                    f"The process variable name '{name[:100]}' is not valid: it must start with a letter and "
+                    "hold only letters, digits and '_'",
+                    where,
+                )
+            )
+        elif name in RESERVED_VARIABLE_NAMES:
+            problems.append(
+                _problem(
+                    "Reserved process variable name",
+                    f"'{name}' is a reserved name (nrOfInstances, nrOfActiveInstances, nrOfCompletedInstances, "
+                    "loopCounter); choose another name",
+                    where,
+                )
+            )
+        if name in seen:
+            problems.append(
+                _problem(
+                    "Variable names must be unique",
+                    f"The process variable '{name}' is declared twice in process '{process_id}'",
+                    where,
+                )
+            )
+        seen.add(name)
+        mismatch = value_problem(variable)
+        if mismatch:
+            problems.append(_problem(mismatch, mismatch, where))
+    return problems
+
+
+def _mapping_problems(
+    process_id: str,
+    element_id: str,
+    mapping: Mapping[str, Any],
+    variables: Mapping[str, Mapping[str, Any]],
+    action: Action | None,
+) -> list[Problem]:
+    problems = []
+    inputs = mapping.get("inputs") or {}
+    outputs = mapping.get("outputs") or {}
+
+    def unknown_variable(name: str) -> None:
+        problems.append(
+            _problem(
+                f"Unknown process variable in process extensions: {name}",
+                f"The extensions for process '{process_id}' contains mappings for an unknown process variable "
+                f"'{name}' on '{element_id}'",
+                element_id,
+            )
+        )
+
+    def type_mismatch(variable: str, parameter: Parameter) -> None:
+        variable_type = variables[variable].get("type")
+        if variable_type != parameter.type and "json" not in (variable_type, parameter.type):
+            problems.append(
+                _problem(
+                    f"Type mismatch: variable '{variable}' ({variable_type}) mapped to parameter "
+                    f"'{parameter.name}' ({parameter.type})",
+                    f"On '{element_id}', variable '{variable}' is {variable_type} but parameter "
+                    f"'{parameter.name}' of {action.implementation if action else ''} is {parameter.type}",
+                    element_id,
+                    warning=True,
+                )
+            )
+
+    for key, row in inputs.items():
+        parameter = action.input(key) if action else None
+        if action is not None and parameter is None:
+            problems.append(
+                _problem(
+                    f"Unknown inputs connector parameter name in process extensions: {key}",
+                    f"The extensions for process '{process_id}' contains mappings to task '{element_id}' for an "
+                    f"unknown inputs connector parameter name '{key}' ({action.implementation})",
+                    element_id,
+                )
+            )
+        if row.get("type") == "variable" and row.get("value") not in (None, ""):
+            name = str(row["value"])
+            if name not in variables:
+                unknown_variable(name)
+            elif parameter is not None:
+                type_mismatch(name, parameter)
+    for key, row in outputs.items():
+        if key not in variables:
+            unknown_variable(key)
+        if row.get("type") == "value" and isinstance(row.get("value"), str) and row["value"].startswith("${"):
+            problems.append(
+                _problem(
+                    "Expressions are not allowed as variable values in the output mapping",
+                    f"The output '{key}' of '{element_id}' holds an expression; use a literal value",
+                    element_id,
+                )
+            )
+        if action is not None and row.get("type") == "variable":
+            parameter = action.output(str(row.get("value")))
+            if parameter is None:
+                problems.append(
+                    _problem(
+                        f"Unknown outputs connector parameter name in process extensions: {row.get('value')}",
+                        f"The extensions for process '{process_id}' contains mappings to task '{element_id}' for "
+                        f"an unknown outputs connector parameter name '{row.get('value')}' ({action.implementation})",
+                        element_id,
+                    )
+                )
+            elif key in variables:
+                type_mismatch(key, parameter)
+    return problems
+
+
+def check_extensions(
+    bpmn: BpmnOutline, extensions: Mapping[str, Any], catalog: Mapping[str, Action]
+) -> list[Problem]:
+    """Every semantic problem of the processes' implementations, variables and mappings."""
+    problems = []
+    known = {process.id for process in bpmn.processes}
+    for process_id in extensions:
+        if process_id not in known:
+            problems.append(
+                _problem(
+                    f"Unknown process id in process extensions: {process_id}",
+                    f"The process extensions are bound to an unknown process id '{process_id}'",
+                    process_id,
+                )
+            )
+    for process in bpmn.processes:
+        entry = extensions.get(process.id) or {}
+        problems.extend(_variable_problems(process.id, entry))
+        variables = {v.get("name"): v for v in (entry.get("properties") or {}).values()}
+        mappings = entry.get("mappings") or {}
+        for element_id in list(mappings) + list(entry.get("constants") or {}):
+            if element_id not in process.element_ids:
+                problems.append(
+                    _problem(
+                        f"Unknown task in process extensions: {element_id}",
+                        f"The extensions for process '{process.id}' contains mappings for an unknown task "
+                        f"'{element_id}'",
+                        element_id,
+                    )
+                )
+        tasks = {task.id: task for task in process.service_tasks}
+        for task in process.service_tasks:
+            if task.implementation is None:
+                continue
+            action = catalog.get(task.implementation)
+            if action is None:
+                problems.append(
+                    _problem(
+                        f"Invalid service implementation on service '{task.id}'",
+                        f"The implementation '{task.implementation[:200]}' of '{task.id}' is not a "
+                        "<connector>.<action> of this project; choose one in the implementation list",
+                        task.id,
+                    )
+                )
+                continue
+            mapping = mappings.get(task.id) or {}
+            if mapping.get("mappingType") in ("MAP_ALL", "MAP_ALL_INPUTS"):
+                continue
+            inputs = mapping.get("inputs") or {}
+            for parameter in action.inputs:
+                row = inputs.get(parameter.name)
+                if parameter.required and (row is None or row.get("value") in (None, "")):
+                    problems.append(
+                        _problem(
+                            f"Required input '{parameter.name}' of {action.implementation} is not mapped on "
+                            f"'{task.id}'",
+                            f"Map the required input '{parameter.name}' of {action.implementation} on "
+                            f"'{task.id}' to a process variable or a value",
+                            task.id,
+                        )
+                    )
+        for element_id, mapping in mappings.items():
+            if element_id not in process.element_ids:
+                continue
+            task = tasks.get(element_id)
+            action = catalog.get(task.implementation or "") if task else None
+            problems.extend(_mapping_problems(process.id, element_id, mapping, variables, action))
+    return problems
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _ordered(mapping: Mapping[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+    keys = [key for key in first if key in mapping] + sorted(key for key in mapping if key not in first)
+    return {key: mapping[key] for key in keys}
+
+
+def _row(row: Any) -> Any:
+    return _ordered(row, ("type", "value")) if isinstance(row, dict) else row
+
+
+def _mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    ordered = _ordered(mapping, ("inputs", "outputs", "mappingType"))
+    for direction in ("inputs", "outputs"):
+        if isinstance(ordered.get(direction), dict):
+            ordered[direction] = {key: _row(ordered[direction][key]) for key in sorted(ordered[direction])}
+    return ordered
+
+
+def canonical(extensions: Mapping[str, Any]) -> dict[str, Any]:
+    """The inner map with every key in its stable place (sorted ids, known fields first)."""
+    result = {}
+    for process_id in sorted(extensions):
+        entry = _ordered(extensions[process_id], _ENTRY_KEYS)
+        properties = entry.get("properties") or {}
+        entry["properties"] = {
+            key: _ordered(properties[key], _VARIABLE_KEYS)
+            for key in sorted(properties, key=lambda k: (str(properties[k].get("name", "")), k))
+        }
+        mappings = entry.get("mappings") or {}
+        entry["mappings"] = {key: _mapping(mappings[key]) for key in sorted(mappings)}
+        constants = entry.get("constants") or {}
+        entry["constants"] = {
+            key: {name: _ordered(constants[key][name], ("value",)) for name in sorted(constants[key])}
+            for key in sorted(constants)
+        }
+        result[process_id] = entry
+    return result
+
+
+def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> bytes:
+    """`processes/<name>-extensions.json`: same extensions, same bytes."""
+    document = wrap(model_id, name, canonical(extensions or {}))
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def initial_extensions(bpmn: BpmnOutline) -> dict[str, Any]:
+    return canonical({process.id: {key: {} for key in _ENTRY_KEYS} for process in bpmn.processes})

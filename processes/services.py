@@ -1,0 +1,58 @@
+"""Writes of the processes app, run inside the model save's transaction (projects.services).
+
+`complete_process_save` turns sent (or stored) extensions into what is stored with new BPMN
+content and lists the problems that need the project (implementations, other processes);
+`refresh_process_definitions` keeps the process-id rows in step with the content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modeler.problems import Problem
+from processes import bpmn, mapping
+from processes.models import ProcessDefinition
+from processes.selectors import actions_named, process_ids_elsewhere
+from projects.model_types import ContentCheck
+
+
+def complete_process_save(
+    project, check: ContentCheck, extensions: Any, stored
+) -> tuple[dict, list[Problem]]:
+    outline: bpmn.BpmnOutline = check.parsed
+    if extensions is ...:
+        extensions = (stored.extensions if stored is not None else None) or {}
+    else:
+        extensions = mapping.read_extensions(extensions if extensions is not None else {})
+    previous = bpmn.read_outline(bytes(stored.content)).implementations() if stored is not None else {}
+    catalog = actions_named(
+        project, (task.implementation for task in outline.service_tasks if task.implementation)
+    )
+    completed = mapping.complete_extensions(outline, extensions, catalog, previous)
+    problems = mapping.check_extensions(outline, completed, catalog)
+    used = process_ids_elsewhere(project, (p.id for p in outline.processes), stored.pk if stored else None)
+    for process_id, other in sorted(used.items()):
+        problems.append(
+            Problem(
+                "Process ids must be unique",
+                f"Process [id: '{process_id}'] must be unique in the project: the process model '{other}' "
+                "already uses it",
+                "BPMN unique id validator",
+                error_code="duplicate_process_id",
+                reference_id=process_id,
+            )
+        )
+    return completed, problems
+
+
+def refresh_process_definitions(model, check: ContentCheck) -> None:
+    outline: bpmn.BpmnOutline = check.parsed
+    ProcessDefinition.objects.filter(model=model).delete()
+    ProcessDefinition.objects.bulk_create(
+        ProcessDefinition(project_id=model.project_id, model=model, process_id=p.id, name=p.name[:255])
+        for p in outline.processes
+    )
+
+
+def extensions_files(model_id: str, name: str, content: bytes, extensions: Any) -> dict[str, bytes]:
+    return {f"{name}-extensions.json": mapping.extensions_file(model_id, name, extensions)}
