@@ -36,6 +36,7 @@ REFERENCE_ELEMENTS = frozenset(
     f"{{{BPMN_NS}}}{name}" for name in ("incoming", "outgoing", "sourceRef", "targetRef")
 )
 _OWN_NAMESPACES = (BPMN_NS, BPMNDI_NS)
+_DOCTYPE_MARKERS = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 _NO_IMPLEMENTATION = {"", "##WebService", "##unspecified"}
 
 _B = f"{{{BPMN_NS}}}"
@@ -108,6 +109,14 @@ def parse_xml(data: bytes) -> etree._Element:
         raise _refuse("the document is empty", "xml_empty")
     if data[:2] == b"\x1f\x8b":
         raise _refuse("compressed (gzip) content is not accepted; send the XML itself", "xml_compressed")
+    # Refused before parsing, so that entity tricks never reach libxml2 and the message is the same
+    # whatever the DTD holds (a literal "<!DOCTYPE" in a comment or CDATA is refused too).
+    if any(marker in data for marker in _DOCTYPE_MARKERS):
+        raise _refuse(
+            "a DOCTYPE declaration is not allowed (DTDs and entities are refused)",
+            "doctype_forbidden",
+            data[: data.find(b"<!DOCTYPE")].count(b"\n") + 1 if b"<!DOCTYPE" in data else None,
+        )
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
