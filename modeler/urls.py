@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/", include("projects.urls")),
     path("projects/", include("connectors.urls")),
+    path("projects/", include("processes.urls")),
     path("admin/", admin.site.urls),
     path("modeling-service/v1/", include(api_patterns)),
 ]

@@ -27,6 +27,7 @@ def render_project_detail(request, project, form, collaborator_form, status=200)
         "collaborator_form": collaborator_form,
         "collaborators": selectors.collaborators_of(project),
         "connectors": project.models.filter(type="CONNECTOR").order_by("name"),
+        "processes": project.models.filter(type="PROCESS").order_by("name"),
         "can_change": ProjectAction.CHANGE.value in held,
         "can_delete": ProjectAction.DELETE.value in held,
         "can_manage_collaborators": ProjectAction.MANAGE_COLLABORATORS.value in held,
