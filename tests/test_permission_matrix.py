@@ -45,6 +45,7 @@ def api(method, url, *, role_holders, data=None, **overrides) -> Route:
 
 P = "{project}"
 M = "{model}"
+X = "{process}"
 ROUTES = [
     html("get", "/projects/", role_holders=200),
     html("post", "/projects/", role_holders=302, data={"name": "{persona}-new"}),
@@ -101,6 +102,22 @@ ROUTES = [
     api("get", f"/models/{M}/versions", role_holders=200, modeler=404),
     api("get", f"/projects/{P}/implementations", role_holders=200, modeler=404),
     api("get", "/schemas/CONNECTOR", role_holders=200),
+    html("get", f"/projects/{P}/processes/{X}/", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/processes/", role_holders=302, modeler=404, data={"name": "{persona}-p"}),
+    api("get", f"/projects/{P}/models?type=PROCESS", role_holders=200, modeler=404),
+    api(
+        "post",
+        f"/projects/{P}/models",
+        role_holders=201,
+        modeler=404,
+        data={"name": "{persona}-p", "type": "PROCESS"},
+    ),
+    api("get", f"/models/{X}", role_holders=200, modeler=404),
+    api("put", f"/models/{X}", role_holders=200, modeler=404, data={"description": "changed"}),
+    api("get", f"/models/{X}/content", role_holders=200, modeler=404),
+    api("get", f"/models/{X}/export", role_holders=200, modeler=404),
+    api("delete", f"/models/{X}", role_holders=204, modeler=404),
+    api("get", "/schemas/PROCESS-EXTENSION", role_holders=200),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
 ]
 
@@ -121,9 +138,16 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
     connector, _ = services.model_create(
         actor=personas["owner"], project=project, type_name="CONNECTOR", name="movies"
     )
+    process, _ = services.model_create(
+        actor=personas["owner"], project=project, type_name="PROCESS", name="rank-movie"
+    )
     user = personas[persona]
     client = _client(user, route.api)
-    url = route.url.replace("{project}", str(project.pk)).replace("{model}", str(connector.pk))
+    url = (
+        route.url.replace("{project}", str(project.pk))
+        .replace("{model}", str(connector.pk))
+        .replace("{process}", str(process.pk))
+    )
     if route.api and not url.startswith(API):
         url = API + url
     data = None

@@ -349,19 +349,20 @@
 
   function variablesEditor(processId) {
     const entry = processEntry(processId);
-    const body = el("tbody");
+    const list = el("div", { class: "variable-list", "data-testid": "variables" });
     const variables = Object.values(entry.properties);
     const names = variables.map((v) => v.name);
     variables.forEach((variable, index) => {
-      const name = el("input", { type: "text", value: variable.name, "aria-label": `Name of variable ${index + 1}`, "data-testid": `variable-name-${index}`, disabled: !config.canChange });
+      const name = el("input", { type: "text", value: variable.name, placeholder: "name", "aria-label": `Name of variable ${index + 1}`, "data-testid": `variable-name-${index}`, disabled: !config.canChange });
       const type = select(config.variableTypes.map((t) => [t, t]), variable.type, { "aria-label": `Type of variable ${index + 1}`, "data-testid": `variable-type-${index}`, disabled: !config.canChange });
-      const required = el("input", { type: "checkbox", checked: !!variable.required, "aria-label": `Variable ${index + 1} is required`, disabled: !config.canChange });
-      const value = el("input", { type: "text", value: valueText(variable.value), "aria-label": `Default value of variable ${index + 1}`, "data-testid": `variable-value-${index}`, disabled: !config.canChange });
-      const problem = el("span", { class: "field-error" });
+      const required = el("input", { type: "checkbox", checked: !!variable.required, "data-testid": `variable-required-${index}`, disabled: !config.canChange });
+      const value = el("input", { type: "text", value: valueText(variable.value), placeholder: "default value", "aria-label": `Default value of variable ${index + 1}`, "data-testid": `variable-value-${index}`, disabled: !config.canChange });
+      const problem = el("p", { class: "field-error", "data-testid": `variable-problem-${index}` });
       const showProblem = () => {
         const dup = names.filter((n) => n === variable.name).length > 1;
-        problem.textContent = !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(variable.name) ? "letters, digits and '_', starting with a letter"
-          : RESERVED.includes(variable.name) ? "reserved name" : dup ? "name already used" : valueProblem(variable) || "";
+        problem.textContent = !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(variable.name) ? "The name starts with a letter and holds letters, digits and '_'."
+          : RESERVED.includes(variable.name) ? "This name is reserved." : dup ? "Another variable has this name." : valueProblem(variable) ? `Default value: ${valueProblem(variable)}.` : "";
+        problem.hidden = !problem.textContent;
       };
       showProblem();
       name.addEventListener("change", () => { variable.name = name.value.trim(); markDirty(); render(); });
@@ -369,7 +370,9 @@
       required.addEventListener("change", () => { variable.required = required.checked; markDirty(); });
       value.addEventListener("input", () => { variable.value = parseValue(value.value, variable.type); showProblem(); markDirty(); });
       const remove = el("button", { type: "button", class: "link danger", text: "Remove", "aria-label": `Remove variable ${variable.name}`, disabled: !config.canChange, onclick: () => { delete entry.properties[variable.id]; markDirty(); render(); } });
-      body.append(el("tr", { "data-testid": `variable-row-${index}` }, [el("td", {}, [name]), el("td", {}, [type]), el("td", {}, [required]), el("td", {}, [value, problem]), el("td", {}, [remove])]));
+      list.append(el("div", { class: "variable", "data-testid": `variable-row-${index}` }, [
+        name, type, remove, value, el("label", { class: "inline" }, [required, " required"]), problem,
+      ]));
     });
     const add = el("button", { type: "button", "data-testid": "add-variable", text: "Add variable", disabled: !config.canChange, onclick: () => {
       const id = uuid();
@@ -381,7 +384,7 @@
     } });
     return el("div", { class: "variables" }, [
       el("h3", { text: `Process variables of ${processId}` }),
-      variables.length ? el("table", { class: "grid", "data-testid": "variables" }, [el("thead", {}, [el("tr", {}, ["Name", "Type", "Req.", "Default value", ""].map((t) => el("th", { text: t })))]), body]) : el("p", { class: "help", text: "No process variables yet." }),
+      variables.length ? list : el("p", { class: "help", text: "No process variables yet." }),
       add,
     ]);
   }
