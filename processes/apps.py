@@ -24,6 +24,7 @@ class ProcessesConfig(AppConfig):
                 initial_content=bpmn.initial_process,
                 check_content=bpmn.check_process,
                 derived_files=services.extensions_files,
+                derived_names=services.extensions_file_name,
                 complete_save=services.complete_process_save,
                 after_save=services.refresh_process_definitions,
                 schemas={"PROCESS-EXTENSION": mapping.extensions_schema},

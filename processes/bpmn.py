@@ -190,6 +190,13 @@ def validate_schema(root: etree._Element) -> None:
     )
 
 
+_ANY_BPMN, _ANY_BPMNDI = f"{{{BPMN_NS}}}*", f"{{{BPMNDI_NS}}}*"
+_REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
+_REFERENCE_ELEMENTS = frozenset(
+    f"{{{BPMN_NS}}}{name}" for name in ("incoming", "outgoing", "sourceRef", "targetRef")
+)
+
+
 def _local_id(value: str) -> str:
     # A reference may be written as a QName (prefix:Id); ids themselves never hold a colon.
     return value.rsplit(":", 1)[-1].strip()
@@ -198,21 +205,21 @@ def _local_id(value: str) -> str:
 def check_references(root: etree._Element) -> None:
     """Refuse ids that do not resolve (the XSD does not check them)."""
     ids: set[str] = set()
-    references: list[tuple[str, str, int | None]] = []
-    for element in root.iter(etree.Element):
-        element_id = element.get("id")
-        if element_id is not None:
-            ids.add(element_id)
-        tag = element.tag
-        if not tag.startswith("{") or tag[1 : tag.index("}")] not in _OWN_NAMESPACES:
-            continue
-        for attribute in REFERENCE_ATTRIBUTES:
-            value = element.get(attribute)
-            if value is not None:
-                references.append((attribute, _local_id(value), element.sourceline))
-        if tag in REFERENCE_ELEMENTS and element.text is not None:
-            references.append((etree.QName(element).localname, _local_id(element.text), element.sourceline))
-    dangling = [(name, value, line) for name, value, line in references if value not in ids]
+    references: list[tuple[str, str, etree._Element]] = []
+    for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
+        keys = element.keys()
+        for name in keys:
+            if name == "id":
+                ids.add(element.get("id"))
+            elif name in _REFERENCE_ATTRIBUTE_SET:
+                references.append((name, element.get(name), element))
+        if element.tag in _REFERENCE_ELEMENTS and element.text is not None:
+            references.append((etree.QName(element).localname, element.text, element))
+    dangling = [
+        (name, _local_id(value), element.sourceline)
+        for name, value, element in references
+        if _local_id(value) not in ids
+    ]
     if not dangling:
         return
     problems = [

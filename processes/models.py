@@ -1,4 +1,5 @@
-"""The process ids of each process model, refreshed at each save (process ids are unique per project)."""
+"""The processes of each process model, refreshed at each save: ids (unique per project) and the
+implementation of each service task (so a save knows which ones changed without re-reading the old XML)."""
 
 from django.db import models
 
@@ -10,6 +11,11 @@ class ProcessDefinition(models.Model):
     model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="process_definitions")
     process_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255, blank=True, default="")
+    implementations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Service task id → implementation, to see which ones a save changes",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["project", "process_id"])]

@@ -29,3 +29,11 @@ def process_ids_elsewhere(project, process_ids: Iterable[str], exclude_model_id)
         .values_list("process_id", "model__name")
     )
     return dict(rows)
+
+
+def previous_implementations(model_id) -> dict[str, str]:
+    """Service task id → implementation as the model's last save stored them."""
+    implementations: dict[str, str] = {}
+    for row in ProcessDefinition.objects.filter(model_id=model_id).values_list("implementations", flat=True):
+        implementations.update(row or {})
+    return implementations

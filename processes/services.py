@@ -12,7 +12,7 @@ from typing import Any
 from modeler.problems import Problem
 from processes import bpmn, mapping
 from processes.models import ProcessDefinition
-from processes.selectors import actions_named, process_ids_elsewhere
+from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere
 from projects.model_types import ContentCheck
 
 
@@ -24,7 +24,7 @@ def complete_process_save(
         extensions = (stored.extensions if stored is not None else None) or {}
     else:
         extensions = mapping.read_extensions(extensions if extensions is not None else {})
-    previous = bpmn.read_outline(bytes(stored.content)).implementations() if stored is not None else {}
+    previous = previous_implementations(stored.pk) if stored is not None else {}
     catalog = actions_named(
         project, (task.implementation for task in outline.service_tasks if task.implementation)
     )
@@ -49,9 +49,19 @@ def refresh_process_definitions(model, check: ContentCheck) -> None:
     outline: bpmn.BpmnOutline = check.parsed
     ProcessDefinition.objects.filter(model=model).delete()
     ProcessDefinition.objects.bulk_create(
-        ProcessDefinition(project_id=model.project_id, model=model, process_id=p.id, name=p.name[:255])
+        ProcessDefinition(
+            project_id=model.project_id,
+            model=model,
+            process_id=p.id,
+            name=p.name[:255],
+            implementations={t.id: t.implementation for t in p.service_tasks if t.implementation},
+        )
         for p in outline.processes
     )
+
+
+def extensions_file_name(name: str) -> tuple[str, ...]:
+    return (f"{name}-extensions.json",)
 
 
 def extensions_files(model_id: str, name: str, content: bytes, extensions: Any) -> dict[str, bytes]:

@@ -39,6 +39,8 @@ class ModelType:
     rename_content: Callable[[bytes, str], bytes] | None = None
     # Extra files written beside the content file, from (model id, name, content, extensions).
     derived_files: Callable[[str, str, bytes, Any], Mapping[str, bytes]] = lambda *model: {}
+    # The names of those files for a model name (without building them).
+    derived_names: Callable[[str], tuple[str, ...]] = lambda name: ()
     # Completes what is stored beside the content (a process's extensions) and finds the problems
     # that need the project: (project, check, sent extensions or ..., stored model or None)
     # → (extensions to store, more problems). Runs inside the saving transaction; may refuse.
@@ -50,6 +52,10 @@ class ModelType:
 
     def file_name(self, model_name: str) -> str:
         return f"{self.folder}/{model_name}{self.suffix}"
+
+    def file_names(self, model_name: str) -> tuple[str, ...]:
+        """Every file a model of this name has in the zip/workspace layout."""
+        return (self.file_name(model_name), *(f"{self.folder}/{n}" for n in self.derived_names(model_name)))
 
 
 _REGISTRY: dict[str, ModelType] = {}

@@ -95,7 +95,9 @@ def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) ->
 
 def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW) -> Model:
     """A model through its project's permissions: 404 when the project is invisible."""
-    model = _fetch(user, Model.objects.select_related("project__owner"), model_id, "Model")
+    # The extensions and problems (large for big processes) are read only by the views that show them.
+    models = Model.objects.select_related("project__owner").defer("extensions", "problems")
+    model = _fetch(user, models, model_id, "Model")
     _authorize(user, model.project, action, "Model", model.pk)
     return model
 

@@ -317,7 +317,12 @@ def model_create(
 
 
 def _locked(model: Model, expected_version: int | None) -> Model:
-    current = Model.objects.select_for_update().select_related("project__owner").get(pk=model.pk)
+    current = (
+        Model.objects.select_for_update(of=("self",))
+        .select_related("project__owner")
+        .defer("content", "problems")
+        .get(pk=model.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         raise VersionConflict(
             f"The model was changed by someone else (your version 0.0.{expected_version}, "
@@ -341,7 +346,7 @@ def model_save_content(
     try:
         with transaction.atomic():
             current = _locked(model, expected_version)
-            previous = tuple(model_files(current))
+            previous = mtype.file_names(current.name)
             if (
                 new_name != current.name
                 and Model.objects.filter(
@@ -405,7 +410,7 @@ def model_update(
         else:
             with transaction.atomic():
                 current = _locked(model, expected_version)
-                previous = tuple(model_files(current))
+                previous = mtype.file_names(current.name)
                 if Model.objects.filter(project_id=current.project_id, type=current.type, name=name).exists():
                     raise _model_conflict(current.project, mtype, name)
                 current.name = name
@@ -424,7 +429,7 @@ def model_update(
 
 
 def model_delete(*, actor, model: Model) -> None:
-    files = tuple(model_files(model))
+    files = model_type(model.type).file_names(model.name)
     folder = workspace.project_dir(model.project.owner.username, model.project.name)
     with transaction.atomic():
         model.delete()

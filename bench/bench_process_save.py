@@ -1,0 +1,207 @@
+"""Saving a process through the API (10, 100, 1,000 and 10,000 service tasks), and opening the editor.
+
+For each size it prints the median time of PUT /models/{id}/content (raw BPMN, token auth,
+gunicorn on 127.0.0.1, PostgreSQL; every save is a real change: a new version, the automatic
+mappings, the workspace files) and its ratio to the floor measured in the same run: bare lxml
+parse + XSD validation of the same bytes + json.dumps of the stored extensions.
+Goals: ratio <= 3 and under 150 ms at 1,000 tasks.
+
+Then the time for the editor page to open a 1,000-task process in headless Chromium (navigation
+start to the diagram shown and the side panel ready); goal under 3 s.
+
+Run: .venv/bin/python bench/bench_process_save.py   (needs PostgreSQL at 127.0.0.1:5432)
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import HOST, BenchServer, setup_django  # noqa: E402
+
+SIZES = (10, 100, 1_000, 10_000)
+ROUNDS = {10: 21, 100: 21, 1_000: 15, 10_000: 5}
+CHROMIUM = "/usr/bin/chromium"
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn2:definitions xmlns:bpmn2="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+    'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="model-bench" targetNamespace="http://bpmn.io/schema/bpmn">\n'
+)
+
+
+def process_xml(process_id: str, tasks: int, label: str) -> bytes:
+    """start → tasks service tasks in rows of 20 → end, each shape and edge with its diagram element."""
+    nodes, flows, shapes = ['<bpmn2:startEvent id="Event_start" />'], [], []
+    shapes.append(
+        '<bpmndi:BPMNShape id="Event_start_di" bpmnElement="Event_start"><dc:Bounds x="50" y="80" width="36" height="36" /></bpmndi:BPMNShape>'
+    )
+    previous, px, py = "Event_start", 86, 98
+    for n in range(tasks):
+        x, y = 150 + (n % 20) * 160, 60 + (n // 20) * 130
+        nodes.append(
+            f'<bpmn2:serviceTask id="Task_{n}" name="{label} {n}" implementation="movies.getMovieDesc" />'
+        )
+        flows.append(f'<bpmn2:sequenceFlow id="Flow_{n}" sourceRef="{previous}" targetRef="Task_{n}" />')
+        shapes.append(
+            f'<bpmndi:BPMNShape id="Task_{n}_di" bpmnElement="Task_{n}"><dc:Bounds x="{x}" y="{y}" width="100" height="80" /></bpmndi:BPMNShape>'
+        )
+        shapes.append(
+            f'<bpmndi:BPMNEdge id="Flow_{n}_di" bpmnElement="Flow_{n}"><di:waypoint x="{px}" y="{py}" /><di:waypoint x="{x}" y="{y + 40}" /></bpmndi:BPMNEdge>'
+        )
+        previous, px, py = f"Task_{n}", x + 100, y + 40
+    nodes.append('<bpmn2:endEvent id="Event_end" />')
+    flows.append(f'<bpmn2:sequenceFlow id="Flow_end" sourceRef="{previous}" targetRef="Event_end" />')
+    return (
+        HEAD
+        + f'<bpmn2:process id="{process_id}" name="bench" isExecutable="true">\n'
+        + "\n".join(nodes + flows)
+        + "\n</bpmn2:process>\n"
+        + f'<bpmndi:BPMNDiagram id="BPMNDiagram_1"><bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="{process_id}">\n'
+        + "\n".join(shapes)
+        + "\n</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn2:definitions>\n"
+    ).encode()
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> int:
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from lxml import etree
+    from rest_framework.authtoken.models import Token
+
+    from modeler.roles import APS_MODELER
+    from processes.bpmn import _schema_dir
+    from projects import services
+    from projects.models import Model, Project
+
+    movies = json.dumps(
+        {
+            "name": "movies",
+            "actions": {
+                "a1": {
+                    "id": "a1",
+                    "name": "getMovieDesc",
+                    "inputs": [{"id": "i1", "name": "movieName", "type": "string", "required": True}],
+                    "outputs": [{"id": "o1", "name": "movieDescription", "type": "string"}],
+                }
+            },
+        }
+    ).encode()
+    variables = {
+        "v1": {"id": "v1", "name": "movieName", "type": "string", "required": True},
+        "v2": {"id": "v2", "name": "movieDescription", "type": "string", "required": False},
+    }
+    user, _ = get_user_model().objects.get_or_create(username="bench-process")
+    user.groups.add(Group.objects.get(name=APS_MODELER))
+    token, _ = Token.objects.get_or_create(user=user)
+    Project.objects.filter(owner=user, name="process-save").delete()
+    project = services.project_create(actor=user, name="process-save")
+    services.model_create(actor=user, project=project, type_name="CONNECTOR", name="movies", content=movies)
+
+    # The floor: the same bytes through bare lxml (parser + the OMG schema loaded once) and json.dumps.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    schema = etree.XMLSchema(etree.parse(str(_schema_dir() / "BPMN20.xsd")))
+
+    results = {}
+    with BenchServer(workers=2) as server:
+        headers = {"Authorization": f"Token {token.key}", "Content-Type": "application/xml"}
+        for size in SIZES:
+            model, _ = services.model_create(
+                actor=user, project=project, type_name="PROCESS", name=f"tasks-{size}"
+            )
+            process_id = next(iter(model.extensions))
+            model.extensions[process_id]["properties"] = variables
+            services.model_save_content(
+                actor=user, model=model, content=bytes(model.content), extensions=model.extensions
+            )
+            bodies = [process_xml(process_id, size, label) for label in ("look up", "fetch")]
+            conn = server.connection()
+            target, floor = [], []
+            for round_ in range(ROUNDS[size] + 2):
+                body = bodies[round_ % 2]
+                start = time.perf_counter()
+                conn.request("PUT", f"/modeling-service/v1/models/{model.pk}/content", body, headers)
+                response = conn.getresponse()
+                payload = response.read()
+                elapsed = time.perf_counter() - start
+                if response.status != 200:
+                    raise RuntimeError(f"save of {size} tasks answered {response.status}: {payload[:300]!r}")
+                extensions = json.loads(payload)["entry"]["extensions"]
+                start = time.perf_counter()
+                root = etree.fromstring(body, parser)
+                assert schema.validate(root)
+                json.dumps(extensions, ensure_ascii=False)
+                floor_elapsed = time.perf_counter() - start
+                if round_ >= 2:  # the first two are warm-up
+                    target.append(elapsed)
+                    floor.append(floor_elapsed)
+            conn.close()
+            mappings = len(extensions[process_id]["mappings"])
+            assert mappings == size, (mappings, size)
+            results[size] = (median_ms(target), median_ms(floor), len(bodies[0]))
+
+        for size, (target_ms, floor_ms, length) in results.items():
+            ratio = target_ms / floor_ms
+            goal = ""
+            if size == 1_000:
+                goal = f"  goal ratio <= 3 and < 150 ms: {'met' if ratio <= 3 and target_ms < 150 else 'NOT met'}"
+            print(
+                f"save {size:>6} tasks ({length / 1e6:5.2f} MB): median {target_ms:7.1f} ms; "
+                f"floor (lxml parse + XSD + json.dumps) {floor_ms:6.1f} ms; ratio {ratio:4.2f}{goal}"
+            )
+
+        open_times = editor_open_times(server, user, Model.objects.get(project=project, name="tasks-1000"))
+        if open_times:
+            median_open = statistics.median(open_times)
+            print(
+                f"editor opens a 1000-task process in headless Chromium: median {median_open:.2f} s over "
+                f"{len(open_times)} loads (goal < 3 s: {'met' if median_open < 3 else 'NOT met'})"
+            )
+    return 0
+
+
+def editor_open_times(server: BenchServer, user, model) -> list[float]:
+    if not Path(CHROMIUM).exists():
+        print(f"editor open time: skipped, {CHROMIUM} is missing (apt-get install -y chromium)")
+        return []
+    from playwright.sync_api import sync_playwright
+
+    user.set_password("bench-process-password")
+    user.save()
+    cookie = server.login(user.username, "bench-process-password")
+    session = next(part.split("=", 1)[1] for part in cookie.split("; ") if part.startswith("sessionid="))
+    url = f"http://{HOST}:{server.port}/projects/{model.project_id}/processes/{model.pk}/"
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.add_cookies([{"name": "sessionid", "value": session, "domain": HOST, "path": "/"}])
+        page = context.new_page()
+        for attempt in range(4):
+            start = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector("body[data-editor-ready]", timeout=60_000)
+            page.wait_for_selector('[data-testid="side-panel"] h2')
+            elapsed = time.perf_counter() - start
+            shapes = page.evaluate(
+                "window.processEditor.modeler.get('elementRegistry').filter(e => e.type === 'bpmn:ServiceTask').length"
+            )
+            assert shapes == 1000, shapes
+            if attempt:  # the first load warms the browser cache
+                times.append(elapsed)
+        browser.close()
+    return times
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
