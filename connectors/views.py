@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views import View
 
 from connectors.schema import PARAMETER_TYPES
-from modeler.problems import ModelingError
 from modeler.roles import RoleRequiredMixin
-from projects import services
-from projects.permissions import ProjectAction, ProjectPermissionMixin, model_for
+from projects.views import ModelCreateView, model_of_type
 
 CONNECTOR = "CONNECTOR"
 
 
-class ConnectorCreateView(RoleRequiredMixin, ProjectPermissionMixin, View):
-    def post(self, request, project_id):
-        project = self.get_project(ProjectAction.CHANGE)
-        try:
-            model, _ = services.model_create(
-                actor=request.user,
-                project=project,
-                type_name=CONNECTOR,
-                name=request.POST.get("name", ""),
-                description=request.POST.get("description", ""),
-            )
-        except ModelingError as error:
-            details = " ".join(p.description for p in error.problems if p.description != error.message)
-            messages.error(request, f"Could not create the connector: {error.message} {details}".strip())
-            return redirect(reverse("projects:detail", args=[project.pk]) + "#connectors")
-        return redirect("connectors:editor", project_id=project.pk, model_id=model.pk)
+class ConnectorCreateView(ModelCreateView):
+    type_name = CONNECTOR
+    label = "connector"
+    editor_url = "connectors:editor"
 
 
 class ConnectorEditorView(RoleRequiredMixin, View):
     template_name = "connectors/connector_editor.html"
 
     def get(self, request, project_id, model_id):
-        model = model_for(request.user, model_id)
-        if model.project_id != project_id or model.type != CONNECTOR:
-            raise Http404("Connector not found")
+        model = model_of_type(request.user, project_id, model_id, CONNECTOR, "Connector")
         context = {
             "project": model.project,
             "model": model,

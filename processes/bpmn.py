@@ -402,11 +402,6 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     return outline(root)
 
 
-def read_outline(data: bytes) -> BpmnOutline:
-    """The outline of stored (already checked) content, without re-validating it."""
-    return outline(parse_xml(data))
-
-
 def check_process(content: bytes) -> ContentCheck:
     bpmn = read_bpmn(content)
     return ContentCheck(problems=list(bpmn.problems), name=None, parsed=bpmn)

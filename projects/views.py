@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -11,7 +12,7 @@ from modeler.problems import ModelingError
 from modeler.roles import RoleRequiredMixin
 from projects import selectors, services
 from projects.forms import CollaboratorForm, ProjectForm
-from projects.permissions import ProjectAction, ProjectPermissionMixin
+from projects.permissions import ProjectAction, ProjectPermissionMixin, model_for
 
 
 def _form_error(form, error: ModelingError, field: str | None = None) -> None:
@@ -137,3 +138,35 @@ class CollaboratorRemoveView(RoleRequiredMixin, ProjectPermissionMixin, View):
         else:
             messages.success(request, f"'{username}' no longer collaborates on this project.")
         return redirect(reverse("projects:detail", args=[project.pk]) + "#collaborators")
+
+
+class ModelCreateView(RoleRequiredMixin, ProjectPermissionMixin, View):
+    """POST a name (and description) to create a model of `type_name`, then open its editor."""
+
+    type_name = ""
+    label = ""  # "connector", "process": the words of the messages and the project page's anchor
+    editor_url = ""
+
+    def post(self, request, project_id):
+        project = self.get_project(ProjectAction.CHANGE)
+        try:
+            model, _ = services.model_create(
+                actor=request.user,
+                project=project,
+                type_name=self.type_name,
+                name=request.POST.get("name", ""),
+                description=request.POST.get("description", ""),
+            )
+        except ModelingError as error:
+            details = " ".join(p.description for p in error.problems if p.description != error.message)
+            messages.error(request, f"Could not create the {self.label}: {error.message} {details}".strip())
+            return redirect(reverse("projects:detail", args=[project.pk]) + f"#{self.label}s")
+        return redirect(self.editor_url, project_id=project.pk, model_id=model.pk)
+
+
+def model_of_type(user, project_id, model_id, type_name: str, label: str):
+    """The model an editor page shows, through the permission policy; 404 when it is not a `type_name` of that project."""
+    model = model_for(user, model_id)
+    if model.project_id != project_id or model.type != type_name:
+        raise Http404(f"{label} not found")
+    return model

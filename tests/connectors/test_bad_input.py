@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connectors.models import Implementation
 from projects.models import Model, ModelVersion
+from tests.assertions import assert_refused
 from tests.connectors.conftest import API
 
 pytestmark = pytest.mark.django_db
@@ -111,14 +112,6 @@ def snapshot(owner_api, movies, movies_file):
     return take
 
 
-def _assert_refused(response, status, code, text):
-    assert response.status_code == status, response.content[:300]
-    body = response.json()
-    assert body["status"] == status
-    assert code in {body["errorCode"]} | {e["errorCode"] for e in body["errors"]}, body
-    assert text in body["message"] + " ".join(e["description"] for e in body["errors"]), body
-
-
 @pytest.mark.parametrize(("case", "raw", "status", "code", "text"), CASES, ids=[c[0] for c in CASES])
 def test_bad_content_put(owner_api, movies, snapshot, case, raw, status, code, text):
     before = snapshot()
@@ -129,7 +122,7 @@ def test_bad_content_put(owner_api, movies, snapshot, case, raw, status, code, t
         content_type="application/json",
         HTTP_IF_MATCH='"0.0.1"',
     )
-    _assert_refused(response, status, code, text)
+    assert_refused(response, status, code, text)
     assert snapshot() == before
 
 
@@ -142,7 +135,7 @@ def test_bad_import(owner_api, project, movies, snapshot, case, raw, status, cod
         {"file": upload, "type": "CONNECTOR"},
         format="multipart",
     )
-    _assert_refused(response, status, code, text)
+    assert_refused(response, status, code, text)
     assert snapshot() == before
 
 
@@ -153,7 +146,7 @@ def test_bad_import(owner_api, project, movies, snapshot, case, raw, status, cod
 def test_wrong_content_type_is_415(owner_api, movies, snapshot, content_type, raw):
     before = snapshot()
     response = owner_api.generic("PUT", f"{API}/models/{movies.pk}/content", raw, content_type=content_type)
-    _assert_refused(response, 415, "unsupported_media_type", "application/json")
+    assert_refused(response, 415, "unsupported_media_type", "application/json")
     assert snapshot() == before
 
 
@@ -165,7 +158,7 @@ def test_import_with_wrong_extension(owner_api, project, movies, snapshot):
         {"file": upload, "type": "CONNECTOR"},
         format="multipart",
     )
-    _assert_refused(response, 400, "unexpected_extension", "Unexpected extension")
+    assert_refused(response, 400, "unexpected_extension", "Unexpected extension")
     assert snapshot() == before
 
 
@@ -188,5 +181,5 @@ def test_renaming_onto_another_connector_is_409(owner_api, project, movies, snap
     response = owner_api.generic(
         "PUT", f"{API}/models/{movies.pk}/content", b'{"name": "films"}', content_type="application/json"
     )
-    _assert_refused(response, 409, "name_conflict", "already exists")
+    assert_refused(response, 409, "name_conflict", "already exists")
     assert snapshot() == before

@@ -116,6 +116,6 @@ def test_parse_xml_takes_bytes_only():
         bpmn.parse_xml('<?xml version="1.0" encoding="UTF-8"?><a/>')  # type: ignore[arg-type]
 
 
-def test_read_outline_skips_the_schema_but_not_the_hardening():
+def test_parse_xml_refuses_a_doctype_before_any_schema():
     with pytest.raises(ValidationFailed, match="DOCTYPE"):
-        bpmn.read_outline(b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+        bpmn.parse_xml(b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
