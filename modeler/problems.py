@@ -6,7 +6,13 @@ handler turns them into the error shape of SPEC §6 and the HTML views show thei
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
+
+# Every list of problems a request collects or answers is cut here (RELIABILITY.md: collecting
+# every JSON Schema error of a hostile 1 MiB document took a minute and 1.4 GB).
+MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,31 @@ class Problem:
             "errorCode": data["error_code"],
             "referenceId": data["reference_id"],
         }
+
+
+def more_problems(count: int, *, warning: bool) -> Problem:
+    """The last row of a cut list: how many problems were left out (a warning if all of them are)."""
+    return Problem(
+        f"{count} more problems not shown",
+        f"Only the first {MAX_PROBLEMS} problems are listed; at least {count} more were found. "
+        "Fix these and validate again.",
+        warning=warning,
+        error_code="too_many_problems",
+    )
+
+
+def capped(problems: Iterable[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """At most `limit` problems, plus one row counting the rest; reads at most 10 × limit items.
+
+    Taking from an iterator stops the work that produces problems, so a hostile document costs
+    no more than `10 × limit` findings; past that the count is a lower bound ("at least N").
+    """
+    iterator = iter(problems)
+    kept = list(islice(iterator, limit))
+    rest = list(islice(iterator, 9 * limit))
+    if rest:
+        kept.append(more_problems(len(rest), warning=all(problem.warning for problem in rest)))
+    return kept
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from modeler.problems import Problem
+from modeler.problems import Problem, capped
 
 _JSON_TYPES = {
     "string": "String",
@@ -70,5 +70,6 @@ def schema_problem(error: jsonschema.ValidationError, validator_set: str) -> Pro
 def schema_problems(
     validator: jsonschema.Draft7Validator, document: Any, validator_set: str
 ) -> list[Problem]:
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    return [schema_problem(error, validator_set) for error in errors]
+    """The first MAX_PROBLEMS violations in document order (the rest counted, not collected)."""
+    found = capped(schema_problem(error, validator_set) for error in validator.iter_errors(document))
+    return sorted(found, key=lambda problem: (problem.error_code == "too_many_problems", problem.reference_id or ""))
