@@ -7,6 +7,7 @@ from django.views import View
 
 from connectors.schema import PARAMETER_TYPES
 from modeler.roles import RoleRequiredMixin
+from projects.model_types import content_text
 from projects.views import ModelCreateView, model_of_type
 
 CONNECTOR = "CONNECTOR"
@@ -29,7 +30,7 @@ class ConnectorEditorView(RoleRequiredMixin, View):
             "editor_config": {
                 "modelId": str(model.pk),
                 "etag": f'"{model.semver}"',
-                "content": bytes(model.content).decode("utf-8"),
+                "content": content_text(bytes(model.content)),
                 "contentUrl": f"/modeling-service/v1/models/{model.pk}/content",
                 "modelUrl": f"/modeling-service/v1/models/{model.pk}",
                 "parameterTypes": list(PARAMETER_TYPES),

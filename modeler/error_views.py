@@ -1,11 +1,13 @@
-"""Site-wide 400/403/404/500 handlers: JSON in the API's error shape under the API prefix."""
+"""Site-wide 400/403/404/500 and CSRF-failure handlers: JSON in the API's error shape under the
+API prefix, the site's pages elsewhere."""
 
 from __future__ import annotations
 
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from modeler.api import API_PREFIX
 from modeler.api.errors import json_error
@@ -33,6 +35,21 @@ def page_not_found(request, exception=None):
     if _is_api(request):
         return json_error(request, status=404, message="Not found.", error_code="not_found")
     return defaults.page_not_found(request, exception)
+
+
+# The API's catch-all route: an unknown path answers 404 for every method, before any CSRF check.
+unknown_api_path = csrf_exempt(page_not_found)
+
+
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return json_error(
+            request,
+            status=403,
+            message="CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.",
+            error_code="csrf_failed",
+        )
+    return csrf.csrf_failure(request, reason)
 
 
 def server_error(request):

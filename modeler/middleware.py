@@ -1,14 +1,17 @@
-"""A dropped database connection answers 503 with Retry-After, not 500."""
+"""Request guards around every view: a dropped database connection answers 503 with
+Retry-After (not 500), and a URL no database can hold (NUL, unpaired surrogates) answers 400."""
 
 from __future__ import annotations
 
 import logging
 
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
 from modeler.api import API_PREFIX
 from modeler.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, json_error
+from modeler.strict_json import UNSTORABLE_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +38,23 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable on %s: %s", request.path, exception.__class__.__name__)
             return database_unavailable_response(request)
         return None
+
+
+class UnstorableURLMiddleware:
+    """Refuse a path or query string holding NUL or an unpaired surrogate (`%00`, `%ED%A0%80`).
+
+    PostgreSQL refuses NUL in any string, so `?name=%00` or `/collaborators/%00` would reach a
+    query and fail with a 500; no name or filter of Modeler can contain them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        texts = [request.path, *request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
+        if any(UNSTORABLE_TEXT.search(text) for text in texts):
+            message = "The URL contains a NUL character or an invalid character encoding."
+            if request.path.startswith(API_PREFIX):
+                return json_error(request, status=400, message=message, error_code="invalid_text")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "guardian",
     "modeler",
     "projects",
@@ -71,7 +72,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "modeler.middleware.DatabaseUnavailableMiddleware",
+    "modeler.middleware.UnstorableURLMiddleware",
 ]
 
 ROOT_URLCONF = "modeler.urls"
@@ -178,7 +182,43 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = 300
 
+# A strict site-wide Content-Security-Policy (django-csp): scripts only from our own static
+# files (no inline script: pages pass data with json_script), nothing may frame us, no plugins.
+# Inline *styles* stay allowed: bpmn-js and the admin set style attributes on elements they draw.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Stored model files are hostile until proven otherwise: served with this policy, as attachments.
+STORED_FILE_CONTENT_SECURITY_POLICY = {"default-src": ["'none'"], "sandbox": True}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "modeler.error_views.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # the editors read it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

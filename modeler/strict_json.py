@@ -1,13 +1,17 @@
 """The one hardened way to read JSON sent by users.
 
 Pure module: no Django import. Refuses what Python's json module silently accepts or crashes
-on: duplicate keys (json keeps the last), NaN/Infinity, huge integers, nesting deeper than a
-limit (json raises RecursionError, which is not a ValueError), invalid UTF-8.
+on: duplicate keys (json keeps the last), NaN/Infinity (also as `1e999`), huge integers,
+nesting deeper than a limit (json raises RecursionError, which is not a ValueError), invalid
+UTF-8, and strings no database or file can hold: NUL characters and unpaired surrogates
+(`"\ud800"`), which PostgreSQL refuses and UTF-8 cannot encode.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 MAX_DEPTH = 64
@@ -45,19 +49,46 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _check_depth(value: Any, max_depth: int) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JSONInputError(f"'{text[:40]}' is too large for a JSON number", "invalid_number")
+    return value
+
+
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_text(text: str, path: list) -> None:
+    found = UNSTORABLE_TEXT.search(text)
+    if found is None:
+        return
+    where = "#/" + "/".join(str(part) for part in path) if path else "#"
+    what = "the NUL character (\\u0000)" if found.group() == "\x00" else "an unpaired surrogate"
+    raise JSONInputError(f"JSON text at {where} contains {what}, which cannot be stored", "invalid_text")
+
+
+def _check_tree(value: Any, max_depth: int) -> None:
+    """Depth and storable text of every key and string, walked iteratively (no recursion)."""
+    stack: list[tuple[Any, list]] = [(value, [])]
     while stack:
-        node, depth = stack.pop()
+        node, path = stack.pop()
+        if isinstance(node, str):
+            _check_text(node, path)
+            continue
         if isinstance(node, dict):
-            children = node.values()
+            items = node.items()
         elif isinstance(node, list):
-            children = node
+            items = enumerate(node)
         else:
             continue
-        if depth > max_depth:
+        if len(path) >= max_depth:
             raise JSONInputError(f"JSON nesting is deeper than {max_depth} levels", "json_too_deep")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        for key, child in items:
+            if isinstance(key, str):
+                _check_text(key, path)
+            if isinstance(child, str | dict | list):
+                stack.append((child, [*path, key]))
 
 
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -79,6 +110,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
             object_pairs_hook=_pairs_without_duplicates,
             parse_constant=_refuse_constant,
             parse_int=_bounded_int,
+            parse_float=_finite_float,
         )
     except JSONInputError:
         raise
@@ -88,5 +120,5 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JSONInputError(f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except ValueError as exc:
         raise JSONInputError(f"Malformed JSON: {exc}") from exc
-    _check_depth(value, max_depth)
+    _check_tree(value, max_depth)
     return value

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from modeler import error_views, views
 
@@ -12,9 +12,9 @@ api_patterns = [
     path("", include("projects.model_api_urls")),
     path("", include("connectors.api_urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="api-docs"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="api-docs"),
     # Unknown API paths answer in the API's error shape even with DEBUG on.
-    re_path(r"^.*$", error_views.page_not_found),
+    re_path(r"^.*$", error_views.unknown_api_path),
 ]
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from django.views import View
 from modeler.roles import RoleRequiredMixin
 from processes.mapping import MAPPING_TYPES, VARIABLE_TYPES
 from projects.permissions import ProjectAction
+from projects.model_types import content_text
 from projects.views import ModelCreateView, model_of_type
 
 PROCESS = "PROCESS"
@@ -34,7 +35,7 @@ class ProcessEditorView(RoleRequiredMixin, View):
                 "name": model.name,
                 "etag": f'"{model.semver}"',
                 "version": model.semver,
-                "content": bytes(model.content).decode("utf-8"),
+                "content": content_text(bytes(model.content)),
                 "extensions": model.extensions or {},
                 "problems": model.problems or [],
                 "canChange": can_change,

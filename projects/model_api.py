@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import UnsupportedMediaType
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from modeler import strict_json
 from modeler.api.envelopes import entry
+from modeler.api.files import attachment_response
 from modeler.api.input import validated
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.api.parsers import PayloadTooLarge, read_capped
@@ -76,6 +76,14 @@ def expected_version(request) -> int | None:
 def _with_etag(response, model: Model):
     response["ETag"] = etag(model)
     return response
+
+
+def _content_file(model: Model):
+    """The stored content, byte for byte, as an inert attachment named like its file in the zip."""
+    mtype = model_type(model.type)
+    return attachment_response(
+        bytes(model.content), content_type=mtype.media_type, filename=f"{model.name}{mtype.suffix}"
+    )
 
 
 def _problems_json(problems: list[Problem]) -> list[dict]:
@@ -284,8 +292,7 @@ class ModelContentApi(APIView):
     @extend_schema(operation_id="getModelContent", responses={(200, "application/octet-stream"): bytes})
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
-        mtype = model_type(model.type)
-        return _with_etag(HttpResponse(bytes(model.content), content_type=mtype.media_type), model)
+        return _with_etag(_content_file(model), model)
 
     @extend_schema(
         operation_id="updateModelContent",
@@ -311,10 +318,7 @@ class ModelExportApi(APIView):
     @extend_schema(operation_id="exportModel", responses={(200, "application/octet-stream"): bytes})
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
-        mtype = model_type(model.type)
-        response = HttpResponse(bytes(model.content), content_type=mtype.media_type)
-        response["Content-Disposition"] = f'attachment; filename="{model.name}{mtype.suffix}"'
-        return _with_etag(response, model)
+        return _with_etag(_content_file(model), model)
 
 
 class ModelVersionsApi(APIView):

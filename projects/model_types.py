@@ -8,6 +8,8 @@ Pure module: no Django import.
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +58,41 @@ class ModelType:
     def file_names(self, model_name: str) -> tuple[str, ...]:
         """Every file a model of this name has in the zip/workspace layout."""
         return (self.file_name(model_name), *(f"{self.folder}/{n}" for n in self.derived_names(model_name)))
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
+
+
+def content_text(content: bytes) -> str:
+    """Stored content as text for an editor, in whatever encoding the API accepted it.
+
+    A byte-order mark wins, then UTF-16 without one (`<?` as two-byte units), then an XML
+    declaration's encoding, then UTF-8; undecodable bytes become U+FFFD rather than an error,
+    so whatever the API stored, the editors open.
+    """
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            content, encoding = content[len(bom) :], name
+            break
+    else:
+        if content.startswith(b"<\x00?\x00"):
+            encoding = "utf-16-le"
+        elif content.startswith(b"\x00<\x00?"):
+            encoding = "utf-16-be"
+        elif match := _XML_ENCODING.match(content):
+            encoding = match.group(1).decode("ascii")
+    try:
+        return content.decode(encoding, errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
 
 
 _REGISTRY: dict[str, ModelType] = {}

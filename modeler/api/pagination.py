@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,18 +15,22 @@ from modeler.api.envelopes import entry_list
 
 DEFAULT_MAX_ITEMS = 100
 LIMIT_MAX_ITEMS = 1000
+# SQL OFFSET is a signed 64-bit integer; no list is anywhere near this long.
+LIMIT_SKIP_COUNT = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,20}\s*")
 
 
-def _non_negative_int(request, name: str, default: int) -> int:
+def _non_negative_int(request, name: str, default: int, limit: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: [f"{name} must be a whole number, got '{raw[:40]}'"]}) from None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ValidationError({name: [f"{name} must be a whole number, got '{raw[:40]}'"]})
+    value = int(raw)
     if value < 0:
         raise ValidationError({name: [f"{name} cannot be negative"]})
+    if value > limit:
+        raise ValidationError({name: [f"{name} cannot be greater than {limit}"]})
     return value
 
 
@@ -47,10 +52,8 @@ class ModelingPagination(BasePagination):
     """Skip/limit paging with the APA list envelope."""
 
     def paginate(self, queryset: QuerySet, request, to_entry: Callable[[Any], dict]) -> Response:
-        skip_count = _non_negative_int(request, "skipCount", 0)
-        max_items = _non_negative_int(request, "maxItems", DEFAULT_MAX_ITEMS)
-        if max_items > LIMIT_MAX_ITEMS:
-            raise ValidationError({"maxItems": [f"maxItems cannot be greater than {LIMIT_MAX_ITEMS}"]})
+        skip_count = _non_negative_int(request, "skipCount", 0, LIMIT_SKIP_COUNT)
+        max_items = _non_negative_int(request, "maxItems", DEFAULT_MAX_ITEMS, LIMIT_MAX_ITEMS)
         page = list(queryset[skip_count : skip_count + max_items]) if max_items else []
         if max_items and len(page) < max_items and (page or skip_count == 0):
             total = skip_count + len(page)  # the last page: no COUNT query needed

@@ -19,12 +19,29 @@ class JSONParseError(exceptions.ParseError):
         super().__init__(message, code)
 
 
+# A refused body is still read (and dropped) up to this much, so that the client, still sending,
+# receives the 413 instead of a connection reset; beyond it the server closes the connection.
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+_DRAIN_CHUNK = 256 * 1024
+
+
+def drain(stream, limit: int = DRAIN_LIMIT_BYTES) -> None:
+    """Read and drop what is left of a request body, at most `limit` bytes."""
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(_DRAIN_CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
 def read_capped(stream, limit: int, what: str) -> bytes:
     """Read at most `limit` bytes; one byte more answers 413 naming the limit."""
     if stream is None:
         return b""
     data = stream.read(limit + 1)
     if len(data) > limit:
+        drain(stream)
         raise PayloadTooLarge(f"{what} is larger than the limit of {limit} bytes ({limit // 1024} KiB).")
     return data
 

@@ -171,7 +171,34 @@ def test_bad_list_parameters(owner_api, query, text):
     _assert_error_shape(response, 400, "validation_failed", text)
 
 
-@pytest.mark.parametrize("project_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00"])
+@pytest.mark.parametrize("project_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
 def test_unknown_project_ids_are_404(owner_api, project_id):
     response = owner_api.get(f"{API}/projects/{project_id}")
     _assert_error_shape(response, 404, "not_found", "Project not found")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "projects/%00",
+        "projects?name=%00",
+        "projects?name=a%00b",
+        "projects?q=%00",
+        "projects?%00=1",
+        "projects/{project}/collaborators/%00",
+        "projects/{project}/models?type=%00",
+    ],
+)
+def test_urls_holding_nul_are_400_not_500(owner_api, project, snapshot, url):
+    before = snapshot()
+    response = owner_api.get(f"{API}/{url.format(project=project.pk)}")
+    _assert_error_shape(response, 400, "invalid_text", "NUL character")
+    response = owner_api.put(f"{API}/{url.format(project=project.pk)}")
+    _assert_error_shape(response, 400, "invalid_text", "NUL character")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("skip_count", ["9223372036854775808", "9223372036854775807", "99999999999999999999"])
+def test_huge_skip_count_is_400(owner_api, project, skip_count):
+    response = owner_api.get(f"{API}/projects?skipCount={skip_count}")
+    _assert_error_shape(response, 400, "validation_failed", "skipCount cannot be greater than")
