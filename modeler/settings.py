@@ -6,6 +6,7 @@ MODELER_ENV=production requires SECRET_KEY and ALLOWED_HOSTS and turns on every
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "guardian",
+    "axes",
     "modeler",
     "projects",
     "connectors",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "modeler.middleware.DatabaseUnavailableMiddleware",
     "modeler.middleware.UnstorableURLMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "modeler.urls"
@@ -110,6 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out (username, address)
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -156,7 +160,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "modeler.api.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "modeler.api.authentication.BasicAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["modeler.roles.IsModeler"],
@@ -178,9 +182,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Failed sign-ins (the sign-in page, the admin, the API's HTTP Basic) are counted by django-axes
+# in state every worker shares: the database, or Redis when REDIS_URL is set. A counter in a
+# worker's memory let 19 of 24 guesses through a limit of 5 with 4 workers.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = 300
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler" if REDIS_URL else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = LOGIN_THROTTLE_ATTEMPTS
+# Per (username, address) pair, so that one attacker cannot lock everybody out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_THROTTLE_WINDOW_SECONDS)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "modeler.views.locked_out_response"
+# HTTP Basic: verified credentials are remembered this long (keyed by an HMAC, never the password).
+BASIC_AUTH_CACHE_SECONDS = int(os.environ.get("BASIC_AUTH_CACHE_SECONDS", "60"))
 
 # A strict site-wide Content-Security-Policy (django-csp): scripts only from our own static
 # files (no inline script: pages pass data with json_script), nothing may frame us, no plugins.

@@ -1,48 +1,54 @@
-"""Sign-in with throttling of failed attempts, and the home redirect."""
+"""Sign-in page, the answer given to a locked-out sign-in (django-axes), and the home redirect.
+
+Failed sign-ins are counted by django-axes (settings.AXES_*) in state every worker shares (the
+database, or Redis when REDIS_URL is set), per (username, client address): the sign-in page, the
+admin's login and the API's HTTP Basic auth all authenticate through its backend.
+"""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from modeler.api import API_PREFIX
+from modeler.api.errors import json_error
+
+LOCKED_OUT_CODE = "locked_out"
+LOCKED_OUT_STATUS = 429
 
 
-def _throttle_key(request, username: str) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{ip}|{username.lower()}".encode()).hexdigest()
-    return f"login-failures:{digest}"
+def locked_out_message() -> str:
+    minutes = max(1, round(settings.LOGIN_THROTTLE_WINDOW_SECONDS / 60))
+    return (
+        f"Too many failed sign-in attempts for this username from your address. "
+        f"Wait {minutes} minutes and try again."
+    )
+
+
+def locked_out_response(request, response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the API's JSON error shape under the API, the sign-in page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        answer = json_error(
+            request, status=LOCKED_OUT_STATUS, message=locked_out_message(), error_code=LOCKED_OUT_CODE
+        )
+    else:
+        answer = TemplateResponse(
+            request,
+            "registration/locked_out.html",
+            {"message": locked_out_message(), "login_url": settings.LOGIN_URL},
+            status=LOCKED_OUT_STATUS,
+        ).render()
+    answer["Retry-After"] = str(settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    return answer
 
 
 class ThrottledLoginView(auth_views.LoginView):
-    """Django's login page; after N failures for one (address, username) the form refuses for a while."""
+    """Django's sign-in page; django-axes refuses it after too many failures (locked_out_response)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        key = _throttle_key(request, request.POST.get("username", ""))
-        if cache.get(key, 0) >= settings.LOGIN_THROTTLE_ATTEMPTS:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, "Too many failed sign-in attempts. Wait a few minutes and try again.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = _throttle_key(self.request, self.request.POST.get("username", ""))
-        cache.add(key, 0, settings.LOGIN_THROTTLE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, settings.LOGIN_THROTTLE_WINDOW_SECONDS)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(_throttle_key(self.request, form.get_user().get_username()))
-        return super().form_valid(form)
 
 
 def home(request):
