@@ -12,14 +12,15 @@ from __future__ import annotations
 import importlib.util
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from lxml import etree
 
-from modeler.problems import Problem, ValidationFailed
+from modeler.problems import Problem, ValidationFailed, capped
 from projects.model_types import ContentCheck
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -28,7 +29,6 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 DEFAULT_CATEGORY = "http://bpmn.io/schema/bpmn"
 VALIDATOR_SET = "BPMN validator"
-MAX_REPORTED = 20
 
 # Attributes and child elements whose value is the id of another element of the file.
 REFERENCE_ATTRIBUTES = ("sourceRef", "targetRef", "bpmnElement", "attachedToRef", "default", "processRef")
@@ -43,6 +43,10 @@ _B = f"{{{BPMN_NS}}}"
 _START, _END, _BOUNDARY = f"{_B}startEvent", f"{_B}endEvent", f"{_B}boundaryEvent"
 _SEQUENCE_FLOW, _SERVICE_TASK, _PROCESS = f"{_B}sequenceFlow", f"{_B}serviceTask", f"{_B}process"
 _SUB_PROCESS_TAGS = frozenset(f"{_B}{name}" for name in ("subProcess", "transaction", "adHocSubProcess"))
+_AD_HOC_SUB_PROCESS = f"{_B}adHocSubProcess"
+_THROW, _CATCH = f"{_B}intermediateThrowEvent", f"{_B}intermediateCatchEvent"
+_LINK, _COMPENSATE = f"{_B}linkEventDefinition", f"{_B}compensateEventDefinition"
+MAX_PROCESS_NAME_LENGTH = 26
 # Flow nodes that need an incoming and an outgoing sequence flow (start/end/boundary have their own rules).
 _FLOW_NODE_TAGS = frozenset(
     f"{_B}{name}"
@@ -80,8 +84,9 @@ _XSD_PATCHES = {
 }
 
 
-def _parser() -> etree.XMLParser:
+def _parser(schema: etree.XMLSchema | None = None) -> etree.XMLParser:
     return etree.XMLParser(
+        schema=schema,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -101,6 +106,11 @@ def _refuse(message: str, code: str, line: int | None = None) -> ValidationFaile
     )
 
 
+def _fromstring(data: bytes, parser: etree.XMLParser) -> etree._Element:
+    # The only call of etree.fromstring (a test walks the source): parse_xml's checks come first.
+    return etree.fromstring(data, parser)
+
+
 def parse_xml(data: bytes) -> etree._Element:
     """The one way into lxml for user XML: bytes in, the root element out, or ValidationFailed."""
     if not isinstance(data, bytes):
@@ -118,7 +128,7 @@ def parse_xml(data: bytes) -> etree._Element:
             data[: data.find(b"<!DOCTYPE")].count(b"\n") + 1 if b"<!DOCTYPE" in data else None,
         )
     try:
-        root = etree.fromstring(data, _parser())
+        root = _fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or None
         text = (exc.msg or "not well-formed").split(", line ")[0]
@@ -159,8 +169,8 @@ def bpmn_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(_schema_dir() / "BPMN20.xsd"), parser))
 
 
-def validate_schema(root: etree._Element) -> None:
-    """Refuse a document that is not BPMN 2.0 or breaks the XSD (problems carry line numbers)."""
+def check_root(root: etree._Element) -> None:
+    """Refuse a document whose root is not a BPMN 2.0 `definitions` element."""
     if root.tag != f"{_B}definitions":
         raise _refuse(
             f"the root element must be <definitions> in the BPMN 2.0 namespace {BPMN_NS}, "
@@ -168,33 +178,103 @@ def validate_schema(root: etree._Element) -> None:
             "not_bpmn",
             root.sourceline,
         )
-    schema = bpmn_schema()
-    if schema.validate(root):
+
+
+# lxml keeps at most this many errors of a validating parse (its parser error log is capped).
+_STREAM_LOG_SIZE = 100
+
+
+def _streamed_schema_errors(data: bytes) -> list[str]:
+    """XSD violations found while parsing (libxml2's streaming validation): cheap, but without lines."""
+    try:
+        _fromstring(data, _parser(bpmn_schema()))
+    except etree.XMLSyntaxError as exc:
+        return [error.message for error in exc.error_log if error.domain_name == "SCHEMASV"] or [
+            exc.msg or "invalid"
+        ]
+    return []
+
+
+def schema_problems(data: bytes, root: etree._Element) -> Iterator[Problem]:
+    """XSD violations, each with its line: stored as errors (they block a release), never refused.
+
+    APA never checked the XSD and real files break it in harmless ways (a missing
+    `targetNamespace` is the most common), so a file that is still a BPMN model is kept.
+    Validating the tree gives lines, but lxml computes each error's node path by walking the
+    node's siblings: 95,000 errors among 95,000 siblings took 36 s. So the bytes are validated
+    while parsing first (0.3 s, at most 100 errors kept, no lines); only a document with fewer
+    errors than that is validated as a tree to find their lines.
+    """
+    streamed = _streamed_schema_errors(data)
+    if not streamed:
         return
-    errors = list(schema.error_log)
-    problems = [
-        Problem(
+    if len(streamed) < _STREAM_LOG_SIZE:
+        schema = bpmn_schema()
+        schema.validate(root)
+        errors = [(error.line, error.message) for error in schema.error_log]
+    else:
+        errors = [(None, message) for message in streamed]
+    for line, message in errors or [(None, message) for message in streamed]:
+        yield Problem(
             "Invalid BPMN XML",
-            f"line {error.line}: {error.message}",
+            f"line {line}: {message}" if line else f"{message} (line not known: too many schema errors)",
             "BPMN schema validator",
             error_code="xsd_invalid",
         )
-        for error in errors[:MAX_REPORTED]
-    ]
-    first = errors[0]
-    raise ValidationFailed(
-        f"Invalid BPMN XML: line {first.line}: {first.message}"
-        + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-        problems,
-        error_code="xsd_invalid",
-    )
+    if len(streamed) >= _STREAM_LOG_SIZE:
+        yield Problem(
+            "More schema errors",
+            "The XSD validator stopped listing errors here; fix these and validate again",
+            "BPMN schema validator",
+            error_code="xsd_invalid",
+        )
 
 
 _ANY_BPMN, _ANY_BPMNDI = f"{{{BPMN_NS}}}*", f"{{{BPMNDI_NS}}}*"
 _REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
-_REFERENCE_ELEMENTS = frozenset(
-    f"{{{BPMN_NS}}}{name}" for name in ("incoming", "outgoing", "sourceRef", "targetRef")
-)
+_IMPORT = f"{_B}import"
+# Longest id we store (ProcessDefinition.process_id, and the extensions schema's key length).
+MAX_ID_LENGTH = 255
+
+
+def _ids(root: etree._Element) -> set[str]:
+    """Every id of the file; refuses duplicate ids and ids over MAX_ID_LENGTH (they cannot be stored)."""
+    ids: dict[str, int | None] = {}
+    for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
+        element_id = element.get("id")
+        if element_id is None:
+            continue
+        if len(element_id) > MAX_ID_LENGTH:
+            kind = "process id" if element.tag == _PROCESS else "id"
+            raise _refuse(
+                f"the {kind} '{element_id[:60]}…' is {len(element_id)} characters long; "
+                f"ids are limited to {MAX_ID_LENGTH} characters",
+                "id_too_long",
+                element.sourceline,
+            )
+        if element_id in ids:
+            raise _refuse(
+                f"the id '{element_id[:100]}' is used twice (first on line {ids[element_id]}); "
+                "every id must be unique in the file",
+                "duplicate_id",
+                element.sourceline,
+            )
+        ids[element_id] = element.sourceline
+    return set(ids)
+
+
+def _imported_namespaces(root: etree._Element) -> frozenset[str]:
+    return frozenset(
+        namespace for element in root.iterchildren(_IMPORT) if (namespace := element.get("namespace"))
+    )
+
+
+def _is_local(value: str, element: etree._Element, imported: frozenset[str]) -> bool:
+    """False for a QName whose prefix names a `bpmn:import`ed namespace (it lives in another file)."""
+    if ":" not in value or not imported:
+        return True
+    prefix = value.split(":", 1)[0].strip()
+    return element.nsmap.get(prefix) not in imported
 
 
 def _local_id(value: str) -> str:
@@ -202,42 +282,42 @@ def _local_id(value: str) -> str:
     return value.rsplit(":", 1)[-1].strip()
 
 
-def check_references(root: etree._Element) -> None:
-    """Refuse ids that do not resolve (the XSD does not check them)."""
-    ids: set[str] = set()
-    references: list[tuple[str, str, etree._Element]] = []
+def reference_problems(root: etree._Element, ids: set[str]) -> Iterator[Problem]:
+    """References that name nothing (the XSD does not check them), lazily, in document order.
+
+    A semantic reference (sourceRef, targetRef, attachedToRef, default, processRef, incoming,
+    outgoing) is an error; a reference only the diagram makes (`bpmnElement`) is a warning, as
+    bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling.
+    """
+    imported = _imported_namespaces(root)
     for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
-        keys = element.keys()
-        for name in keys:
-            if name == "id":
-                ids.add(element.get("id"))
-            elif name in _REFERENCE_ATTRIBUTE_SET:
-                references.append((name, element.get(name), element))
-        if element.tag in _REFERENCE_ELEMENTS and element.text is not None:
-            references.append((etree.QName(element).localname, element.text, element))
-    dangling = [
-        (name, _local_id(value), element.sourceline)
-        for name, value, element in references
-        if _local_id(value) not in ids
-    ]
-    if not dangling:
-        return
-    problems = [
-        Problem(
-            "Unresolved reference",
-            f"line {line}: {name} '{value[:100]}' does not name an element of the file",
-            VALIDATOR_SET,
-            error_code="dangling_reference",
-        )
-        for name, value, line in dangling[:MAX_REPORTED]
-    ]
-    name, value, line = dangling[0]
-    raise ValidationFailed(
-        f"Invalid BPMN XML: line {line}: {name} '{value[:100]}' does not name an element of the file"
-        + (f" (and {len(dangling) - 1} more)" if len(dangling) > 1 else ""),
-        problems,
-        error_code="dangling_reference",
-    )
+        references = [
+            (name, element.get(name)) for name in element.attrib if name in _REFERENCE_ATTRIBUTE_SET
+        ]
+        if element.tag in REFERENCE_ELEMENTS and element.text is not None:
+            references.append((etree.QName(element).localname, element.text))
+        for name, value in references:
+            if not _is_local(value, element, imported) or _local_id(value) in ids:
+                continue
+            shown = _local_id(value)[:100]
+            where = f"line {element.sourceline}: {name} '{shown}' does not name an element of the file"
+            if name == "bpmnElement":
+                yield Problem(
+                    "Diagram element names nothing",
+                    f"{where}; the diagram shows something the model does not hold (redraw or delete it)",
+                    VALIDATOR_SET,
+                    warning=True,
+                    error_code="dangling_diagram_reference",
+                    reference_id=element.get("id"),
+                )
+            else:
+                yield Problem(
+                    "Unresolved reference",
+                    f"{where}; point it at an element of this file",
+                    VALIDATOR_SET,
+                    error_code="dangling_reference",
+                    reference_id=element.get("id"),
+                )
 
 
 # --- the outline: what the rest of the application needs to know about a file ---------------
@@ -289,13 +369,100 @@ def _flow_problem(problem: str, element_id: str, advice: str) -> Problem:
     )
 
 
-def _process_outline(process: etree._Element) -> tuple[ProcessOutline, list[Problem]]:
+def _flow_rule(element: etree._Element) -> str | None:
+    """Which flows a node needs: "start", "end", "boundary", "both", "in", "out", or None (no rule).
+
+    Correct BPMN that needs no sequence flow gets None: compensation handlers and compensation
+    boundary events (joined by an association), event sub-processes, the children of an ad-hoc
+    sub-process; a link throw event needs only incoming flow, a link catch event only outgoing.
+    """
+    tag = element.tag
+    if tag not in _FLOW_NODE_TAGS and tag not in (_START, _END, _BOUNDARY):
+        return None
+    if element.get("isForCompensation") == "true":
+        return None
+    if tag in _SUB_PROCESS_TAGS and element.get("triggeredByEvent") == "true":
+        return None
+    parent = element.getparent()
+    if parent is not None and parent.tag == _AD_HOC_SUB_PROCESS:
+        return None
+    if tag == _BOUNDARY:
+        return None if element.find(_COMPENSATE) is not None else "boundary"
+    if tag == _START:
+        return "start"
+    if tag == _END:
+        return "end"
+    if tag in (_THROW, _CATCH) and element.find(_LINK) is not None:
+        return "in" if tag == _THROW else "out"
+    return "both"
+
+
+def _name_problems(process: etree._Element) -> list[Problem]:
+    """SPEC §3: a process name is required, not blank, at most 26 characters."""
+    process_id = process.get("id", "")
+    name = process.get("name")
+    if name is None or not name.strip():
+        return [
+            Problem(
+                "The process name is required",
+                f"Process '{process_id[:100]}' has {'no' if name is None else 'a blank'} name: "
+                "give the process (bpmn:process@name) a name",
+                "BPMN process name validator",
+                error_code="process_name",
+                reference_id=process_id,
+            )
+        ]
+    if len(name) > MAX_PROCESS_NAME_LENGTH:
+        return [
+            Problem(
+                "The name length cannot be greater than 26",
+                f"The name of process '{process_id[:100]}' is {len(name)} characters long: "
+                f"'{name[:60]}'; shorten it to {MAX_PROCESS_NAME_LENGTH} characters at most",
+                "BPMN process name validator",
+                error_code="process_name",
+                reference_id=process_id,
+            )
+        ]
+    return []
+
+
+def _flow_problems(
+    nodes: list[tuple[str, str]], incoming: dict[str, int], outgoing: dict[str, int]
+) -> Iterator[Problem]:
+    """Missing or misplaced sequence flows, lazily (a hostile file can hold 100,000 lonely tasks)."""
+    for rule, node in nodes:
+        has_in, has_out = incoming.get(node, 0) > 0, outgoing.get(node, 0) > 0
+        if rule == "start":
+            if not has_out:
+                yield _flow_problem("Start event has no outgoing flow", node, "connect it to the next step")
+            if has_in:
+                yield _flow_problem(
+                    "Start event should not have incoming flow", node, "remove the incoming flow"
+                )
+        elif rule == "end":
+            if not has_in:
+                yield _flow_problem("End event has no incoming flow", node, "connect a step to it")
+            if has_out:
+                yield _flow_problem(
+                    "End event should not have outgoing flow", node, "remove the outgoing flow"
+                )
+        elif rule == "boundary":
+            if not has_out:
+                yield _flow_problem("Flow node has no outgoing flow", node, "connect the boundary event")
+        else:
+            if rule in ("both", "in") and not has_in:
+                yield _flow_problem("Flow node has no incoming flow", node, "connect a sequence flow into it")
+            if rule in ("both", "out") and not has_out:
+                yield _flow_problem("Flow node has no outgoing flow", node, "connect it to the next step")
+
+
+def _process_outline(process: etree._Element) -> tuple[ProcessOutline, Iterator[Problem]]:
     process_id = process.get("id", "")
     element_ids: set[str] = set()
     tasks: list[ServiceTask] = []
     incoming: dict[str, int] = {}
     outgoing: dict[str, int] = {}
-    nodes: list[tuple[str, str]] = []  # (tag, id) of flow nodes with flow rules
+    nodes: list[tuple[str, str]] = []  # (rule, id) of flow nodes with flow rules
     for element in process.iter(etree.Element):
         element_id = element.get("id")
         if element_id is None or element is process:
@@ -319,87 +486,57 @@ def _process_outline(process: etree._Element) -> tuple[ProcessOutline, list[Prob
                     process_id=process_id,
                 )
             )
-        if element.get("isForCompensation") == "true":
-            continue
-        if tag in _SUB_PROCESS_TAGS and element.get("triggeredByEvent") == "true":
-            continue
-        if tag in _FLOW_NODE_TAGS or tag in (_START, _END, _BOUNDARY):
-            nodes.append((tag, element_id))
-    problems = []
-    for tag, node in nodes:
-        has_in, has_out = incoming.get(node, 0) > 0, outgoing.get(node, 0) > 0
-        if tag == _START:
-            if not has_out:
-                problems.append(
-                    _flow_problem("Start event has no outgoing flow", node, "connect it to the next step")
-                )
-            if has_in:
-                problems.append(
-                    _flow_problem(
-                        "Start event should not have incoming flow", node, "remove the incoming flow"
-                    )
-                )
-        elif tag == _END:
-            if not has_in:
-                problems.append(_flow_problem("End event has no incoming flow", node, "connect a step to it"))
-            if has_out:
-                problems.append(
-                    _flow_problem("End event should not have outgoing flow", node, "remove the outgoing flow")
-                )
-        elif tag == _BOUNDARY:
-            if not has_out:
-                problems.append(
-                    _flow_problem("Flow node has no outgoing flow", node, "connect the boundary event")
-                )
-        else:
-            if not has_in:
-                problems.append(
-                    _flow_problem("Flow node has no incoming flow", node, "connect a sequence flow into it")
-                )
-            if not has_out:
-                problems.append(
-                    _flow_problem("Flow node has no outgoing flow", node, "connect it to the next step")
-                )
+        rule = _flow_rule(element)
+        if rule is not None:
+            nodes.append((rule, element_id))
     outline = ProcessOutline(
         id=process_id,
         name=process.get("name", ""),
         element_ids=frozenset(element_ids),
         service_tasks=tuple(tasks),
     )
-    return outline, problems
+    return outline, chain(_name_problems(process), _flow_problems(nodes, incoming, outgoing))
 
 
-def outline(root: etree._Element) -> BpmnOutline:
-    """Processes, their element ids and service tasks, and the flow problems (stored, not refused)."""
+def outline(root: etree._Element, problems: Iterable[Problem] = ()) -> BpmnOutline:
+    """Processes, their element ids and service tasks; `problems` then the flow and name problems,
+    cut at MAX_PROBLEMS (stored, not refused)."""
     processes = []
-    problems: list[Problem] = []
+    found: list[Iterable[Problem]] = []
     for process in root.iterchildren(_PROCESS):
         process_outline, process_problems = _process_outline(process)
         processes.append(process_outline)
-        problems.extend(process_problems)
+        found.append(process_problems)
     if not processes:
-        problems.append(
-            Problem(
-                "No process in the file",
-                "The file holds no bpmn:process; add a process (a pool) to model",
-                VALIDATOR_SET,
-                error_code="no_process",
-            )
+        found.append(
+            [
+                Problem(
+                    "No process in the file",
+                    "The file holds no bpmn:process; add a process (a pool) to model",
+                    VALIDATOR_SET,
+                    error_code="no_process",
+                )
+            ]
         )
     return BpmnOutline(
         definitions_id=root.get("id", ""),
         category=root.get("targetNamespace", ""),
         processes=tuple(processes),
-        problems=problems,
+        problems=capped(chain(problems, *found)),
     )
 
 
 def read_bpmn(data: bytes) -> BpmnOutline:
-    """Parse, validate (XSD and references) and outline a BPMN file; refuses broken files."""
+    """Parse and outline a BPMN file with its problems (XSD, references, flows, names).
+
+    Refuses only what cannot be a BPMN model: not well-formed or unsafe XML, a root that is not
+    BPMN 2.0 `definitions`, duplicate ids, ids too long to store. Everything else is stored
+    with its problems, at most MAX_PROBLEMS of them (plus one row counting the rest).
+    """
     root = parse_xml(data)
-    validate_schema(root)
-    check_references(root)
-    return outline(root)
+    check_root(root)
+    ids = _ids(root)
+    return outline(root, chain(schema_problems(data, root), reference_problems(root, ids)))
 
 
 def check_process(content: bytes) -> ContentCheck:
