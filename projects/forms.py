@@ -11,4 +11,8 @@ class ProjectForm(forms.Form):
 
 
 class CollaboratorForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "known-modelers", "autocomplete": "off"}),
+        help_text="A modeler's username; people you already work with are suggested.",
+    )

@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict
+from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict, capped
 from modeler.roles import APS_MODELER, has_role
 from modeler.timestamps import iso_utc
 from projects import workspace
@@ -98,7 +98,7 @@ def project_update(*, actor, project: Project, name: object = None, description:
         changed.append("description")
     project.last_modified_by = actor.username
     old_dir = workspace.project_dir(
-        project.owner.username, Project.objects.values_list("name", flat=True).get(pk=project.pk)
+        project.owner_id, Project.objects.values_list("name", flat=True).get(pk=project.pk)
     )
     old_manifest = f"{old_dir.name}.json"
     try:
@@ -106,7 +106,7 @@ def project_update(*, actor, project: Project, name: object = None, description:
             project.save(update_fields=[*changed, "last_modified_by", "last_modified_date"])
     except IntegrityError:
         raise _conflict(project.name) from None
-    new_dir = workspace.project_dir(project.owner.username, project.name)
+    new_dir = workspace.project_dir(project.owner_id, project.name)
     if new_dir != old_dir:
         workspace.move_tree(old_dir, new_dir)
         workspace.write_files(new_dir, {}, remove=(old_manifest,))
@@ -115,29 +115,24 @@ def project_update(*, actor, project: Project, name: object = None, description:
 
 
 def project_delete(*, actor, project: Project) -> None:
-    folder = workspace.project_dir(project.owner.username, project.name)
+    folder = workspace.project_dir(project.owner_id, project.name)
     with transaction.atomic():
+        _lock_project(project.pk, exclusive=True)  # waits for the saves under way, blocks new ones
         project.delete()
     workspace.remove_tree(folder)
 
 
 def collaborator_add(*, actor, project: Project, username: str) -> Collaborator:
+    """Share the project with a modeler. An unknown account, an inactive one and one without the
+    role get the same answer, so the form tells nobody which usernames exist or hold a role."""
     user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise NotFound(f"User not found: {username[:150]}")
+    if user is None or not has_role(user, APS_MODELER):
+        raise NotFound(
+            f"No modeler named '{username[:150]}' can be added. Check the username, and that an "
+            f"administrator has given them the {APS_MODELER} role; only modelers can collaborate."
+        )
     if user.pk == project.owner_id:
         raise ValidationFailed(f"'{username}' owns the project and cannot be added as a collaborator")
-    if not has_role(user, APS_MODELER):
-        raise ValidationFailed(
-            f"'{username}' does not have the {APS_MODELER} role; only modelers can collaborate on a project",
-            [
-                Problem(
-                    "Missing role",
-                    f"Collaborators must hold the {APS_MODELER} role",
-                    error_code="role_required",
-                )
-            ],
-        )
     with transaction.atomic():
         collaborator, _ = Collaborator.objects.select_for_update().get_or_create(
             project=project, user=user, defaults={"created_by": actor.username}
@@ -180,7 +175,7 @@ def project_manifest(project: Project) -> bytes:
 
 
 def _write_manifest(project: Project) -> None:
-    folder = workspace.project_dir(project.owner.username, project.name)
+    folder = workspace.project_dir(project.owner_id, project.name)
     workspace.write_files(folder, {f"{project.name}.json": project_manifest(project)})
 
 
@@ -196,13 +191,13 @@ def model_files(model: Model) -> dict[str, bytes]:
 
 
 def _sync_model_files(model: Model, previous_files: tuple[str, ...] = ()) -> None:
-    folder = workspace.project_dir(model.project.owner.username, model.project.name)
+    folder = workspace.project_dir(model.project.owner_id, model.project.name)
     workspace.write_files(folder, model_files(model), remove=previous_files)
 
 
 def workspace_rebuild(project: Project) -> None:
     """Rewrite a project's workspace folder from the database (the source of truth)."""
-    folder = workspace.project_dir(project.owner.username, project.name)
+    folder = workspace.project_dir(project.owner_id, project.name)
     workspace.remove_tree(folder)
     files = {f"{project.name}.json": project_manifest(project)}
     for model in project.models.all():
@@ -256,10 +251,15 @@ def _complete(
 ) -> tuple[Any, ContentCheck]:
     """The extensions to store and every problem of the save (the type's project-wide checks added)."""
     if mtype.complete_save is None:
-        kept = stored.extensions if stored is not None else None
-        return (kept if extensions is ... else extensions), check
+        if extensions is not ... and extensions is not None:
+            raise ValidationFailed(
+                f"A {mtype.name.lower()} has no extensions: send its content only",
+                [Problem("Unexpected extensions", f"Models of type {mtype.name} take no extensions")],
+                error_code="extensions_not_allowed",
+            )
+        return (stored.extensions if stored is not None else None), check
     extensions, more = mtype.complete_save(project, check, extensions, stored)
-    return extensions, replace(check, problems=[*check.problems, *more])
+    return extensions, replace(check, problems=capped([*check.problems, *more]))
 
 
 def model_validate(*, model: Model, content: bytes, extensions: Any = ...) -> ContentCheck:
@@ -267,6 +267,24 @@ def model_validate(*, model: Model, content: bytes, extensions: Any = ...) -> Co
     mtype = model_type(model.type)
     check = model_check(model_type_name=mtype.name, content=content)
     return _complete(mtype, model.project, check, extensions, model)[1]
+
+
+# Locks are always taken in one order: the project row (shared by the writers of its models,
+# exclusive for its deletion), then the model row. A write racing a delete therefore waits for
+# it and then finds nothing (404), instead of deadlocking or failing on a vanished row.
+
+
+def _lock_project(project_id, *, exclusive: bool = False) -> None:
+    """Hold the project row until the transaction ends; 404 when it was deleted meanwhile."""
+    if connection.vendor == "postgresql":
+        mode = "UPDATE" if exclusive else "SHARE"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM projects_project WHERE id = %s FOR {mode}", [project_id])  # noqa: S608
+            found = cursor.fetchone() is not None
+    else:  # SQLite locks the whole database for a writing transaction
+        found = Project.objects.filter(pk=project_id).exists()
+    if not found:
+        raise NotFound("The project was deleted (by someone else) before this change could be saved.")
 
 
 def model_create(
@@ -290,6 +308,7 @@ def model_create(
         raise _model_conflict(project, mtype, name)
     try:
         with transaction.atomic():
+            _lock_project(project.pk)
             extensions, check = _complete(
                 mtype, project, check, extensions if extensions is not None else ..., None
             )
@@ -317,18 +336,64 @@ def model_create(
 
 
 def _locked(model: Model, expected_version: int | None) -> Model:
+    """The model row, locked (after its project's row), at the version the caller read."""
+    _lock_project(model.project_id)
     current = (
         Model.objects.select_for_update(of=("self",))
         .select_related("project__owner")
         .defer("content", "problems")
-        .get(pk=model.pk)
+        .filter(pk=model.pk)
+        .first()
     )
+    if current is None:
+        raise NotFound(f"The {model.type.lower()} '{model.name}' was deleted (by someone else).")
     if expected_version is not None and current.version != expected_version:
         raise VersionConflict(
             f"The model was changed by someone else (your version 0.0.{expected_version}, "
             f"current 0.0.{current.version}). Reload it to see the latest version."
         )
     return current
+
+
+def _store_content(
+    actor, current: Model, mtype: ModelType, check: ContentCheck, content: bytes, extensions: Any
+) -> ContentCheck:
+    """Inside the caller's transaction, on a locked row: the next version, unless nothing changed.
+
+    A save whose content, extensions and name equal the stored ones makes no new version; only
+    its problems (which can change with the project's other models) are brought up to date.
+    """
+    new_name = check.name or current.name
+    if new_name != current.name and (
+        Model.objects.filter(project_id=current.project_id, type=current.type, name=new_name).exists()
+    ):
+        raise _model_conflict(current.project, mtype, new_name)
+    stored_extensions = current.extensions
+    current.extensions, check = _complete(mtype, current.project, check, extensions, current)
+    current.problems = [problem.as_json() for problem in check.problems]
+    unchanged = (
+        new_name == current.name
+        and current.extensions == stored_extensions
+        and bytes(Model.objects.values_list("content", flat=True).get(pk=current.pk)) == content
+    )
+    if unchanged:
+        current.save(update_fields=["problems"])
+    else:
+        current.name = new_name
+        current.content = content
+        current.version += 1
+        current.last_modified_by = actor.username
+        current.save()
+        ModelVersion.objects.create(
+            model=current,
+            version=current.version,
+            content=content,
+            extensions=current.extensions,
+            created_by=actor.username,
+        )
+    if mtype.after_save:
+        mtype.after_save(current, check)
+    return check
 
 
 def model_save_content(
@@ -347,29 +412,7 @@ def model_save_content(
         with transaction.atomic():
             current = _locked(model, expected_version)
             previous = mtype.file_names(current.name)
-            if (
-                new_name != current.name
-                and Model.objects.filter(
-                    project_id=current.project_id, type=current.type, name=new_name
-                ).exists()
-            ):
-                raise _model_conflict(current.project, mtype, new_name)
-            current.extensions, check = _complete(mtype, current.project, check, extensions, current)
-            current.name = new_name
-            current.content = content
-            current.problems = [problem.as_json() for problem in check.problems]
-            current.version += 1
-            current.last_modified_by = actor.username
-            current.save()
-            ModelVersion.objects.create(
-                model=current,
-                version=current.version,
-                content=content,
-                extensions=current.extensions,
-                created_by=actor.username,
-            )
-            if mtype.after_save:
-                mtype.after_save(current, check)
+            check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
     except IntegrityError:
         raise _model_conflict(model.project, mtype, new_name) from None
     _sync_model_files(current, previous)
@@ -385,52 +428,90 @@ def model_update(
     expected_version: int | None = None,
     extensions: Any = ...,
 ) -> Model:
-    """Rename / describe a model, or replace its extensions; a rename rewrites the name inside the
-    content and new extensions are saved with the current content, each as a new version."""
+    """Rename / describe a model, or replace its extensions, in one transaction: all or nothing.
+
+    A rename rewrites the name inside the content for types that hold it; new extensions are
+    saved with the current content. Each content change is one new version.
+    """
     mtype = model_type(model.type)
-    if extensions is not ...:
-        model, _ = model_save_content(
-            actor=actor,
-            model=model,
-            content=bytes(model.content),
-            expected_version=expected_version,
-            extensions=extensions,
-        )
-        expected_version = model.version
-    if name is not None and name != model.name:
+    renamed = name is not None and name != model.name
+    if renamed:
         name = _check_model_name(name, mtype)
-        if mtype.rename_content is not None:
-            model, _ = model_save_content(
-                actor=actor,
-                model=model,
-                content=mtype.rename_content(bytes(model.content), name),
-                expected_version=expected_version,
-            )
-            expected_version = model.version
-        else:
-            with transaction.atomic():
-                current = _locked(model, expected_version)
-                previous = mtype.file_names(current.name)
-                if Model.objects.filter(project_id=current.project_id, type=current.type, name=name).exists():
-                    raise _model_conflict(current.project, mtype, name)
-                current.name = name
-                current.save(update_fields=["name", "last_modified_date"])
-            _sync_model_files(current, previous)
-            model = current
     if description is not None:
         description = _check_description(description)
+    try:
         with transaction.atomic():
             current = _locked(model, expected_version)
-            current.description = description
-            current.last_modified_by = actor.username
-            current.save(update_fields=["description", "last_modified_by", "last_modified_date"])
-        model = current
-    return model
+            previous = mtype.file_names(current.name)
+            if renamed and (
+                Model.objects.filter(project_id=current.project_id, type=current.type, name=name).exists()
+            ):
+                raise _model_conflict(current.project, mtype, str(name))
+            if extensions is not ... or (renamed and mtype.rename_content is not None):
+                content = bytes(Model.objects.values_list("content", flat=True).get(pk=current.pk))
+                if renamed and mtype.rename_content is not None:
+                    content = mtype.rename_content(content, str(name))
+                check = model_check(model_type_name=mtype.name, content=content)
+                check = replace(check, name=str(name) if renamed else current.name)
+                _store_content(actor, current, mtype, check, content, extensions)
+            elif renamed:
+                current.name = str(name)
+                current.save(update_fields=["name", "last_modified_date"])
+            if description is not None:
+                current.description = description
+                current.last_modified_by = actor.username
+                current.save(update_fields=["description", "last_modified_by", "last_modified_date"])
+    except IntegrityError:
+        raise _model_conflict(model.project, mtype, str(name)) from None
+    _sync_model_files(current, previous)
+    return current
 
 
 def model_delete(*, actor, model: Model) -> None:
     files = model_type(model.type).file_names(model.name)
-    folder = workspace.project_dir(model.project.owner.username, model.project.name)
+    folder = workspace.project_dir(model.project.owner_id, model.project.name)
     with transaction.atomic():
-        model.delete()
+        current = _locked(model, None)
+        current.delete()
     workspace.write_files(folder, {}, remove=files)
+
+
+def project_transfer(*, actor, project: Project, new_owner) -> Project:
+    """Give a project to another modeler (the admin site's owner field).
+
+    The owner's permissions move in one transaction: the old owner keeps none, the new owner
+    gets all of them and stops being a collaborator. A new owner without the role, or who already
+    owns a project of that name, is refused. The workspace folder moves like a rename's does.
+    """
+    if not new_owner.is_active or not has_role(new_owner, APS_MODELER):
+        raise ValidationFailed(
+            f"'{new_owner.username}' cannot own projects: only active users with the {APS_MODELER} role can",
+            [Problem("Missing role", f"Owners must hold the {APS_MODELER} role", error_code="role_required")],
+        )
+    try:
+        with transaction.atomic():
+            current = Project.objects.select_for_update().filter(pk=project.pk).first()
+            if current is None:
+                raise NotFound(f"Project not found: {project.pk}")
+            old_owner_id = current.owner_id
+            if old_owner_id == new_owner.pk:
+                return current
+            if _name_taken(new_owner, current.name, exclude_id=current.pk):
+                raise _conflict(current.name)
+            old_owner = get_user_model().objects.get(pk=old_owner_id)
+            for permission in OWNER_PERMISSIONS:
+                remove_perm(permission.value, old_owner, current)
+            Collaborator.objects.filter(project=current, user=new_owner).delete()
+            for permission in OWNER_PERMISSIONS:
+                assign_perm(permission.value, new_owner, current)
+            current.owner = new_owner
+            current.last_modified_by = actor.username
+            current.save(update_fields=["owner", "last_modified_by", "last_modified_date"])
+    except IntegrityError:
+        raise _conflict(project.name) from None
+    old_dir = workspace.project_dir(old_owner_id, current.name)
+    new_dir = workspace.project_dir(new_owner.pk, current.name)
+    workspace.move_tree(old_dir, new_dir)
+    _write_manifest(current)
+    project.owner, project.last_modified_by = new_owner, current.last_modified_by
+    return current

@@ -27,6 +27,9 @@ def render_project_detail(request, project, form, collaborator_form, status=200)
         "form": form,
         "collaborator_form": collaborator_form,
         "collaborators": selectors.collaborators_of(project),
+        "known_modelers": selectors.known_modelers(request.user)
+        if ProjectAction.MANAGE_COLLABORATORS.value in held
+        else (),
         "connectors": project.models.filter(type="CONNECTOR").order_by("name"),
         "processes": project.models.filter(type="PROCESS").order_by("name"),
         "can_change": ProjectAction.CHANGE.value in held,

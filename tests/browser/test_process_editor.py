@@ -52,7 +52,7 @@ def add_variable(page, index, name):
 
 
 def saved_files(workspace_dir, owner, project, name):
-    folder = Path(workspace_dir) / owner.username / project.name / "processes"
+    folder = Path(workspace_dir) / str(owner.pk) / project.name / "processes"
     return (folder / f"{name}.bpmn20.xml").read_bytes(), json.loads(
         (folder / f"{name}-extensions.json").read_bytes()
     )

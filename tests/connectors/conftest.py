@@ -22,4 +22,4 @@ def movies(owner, project):
 
 @pytest.fixture
 def movies_file(workspace_dir, owner, project):
-    return Path(workspace_dir) / owner.username / project.name / "connectors" / "movies.json"
+    return Path(workspace_dir) / str(owner.pk) / project.name / "connectors" / "movies.json"

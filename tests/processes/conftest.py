@@ -105,7 +105,7 @@ def rank_movie(owner, project, movies):
 
 @pytest.fixture
 def process_dir(workspace_dir, owner, project):
-    return Path(workspace_dir) / owner.username / project.name / "processes"
+    return Path(workspace_dir) / str(owner.pk) / project.name / "processes"
 
 
 def file_json(path: Path) -> dict:

@@ -26,6 +26,6 @@ class Command(BaseCommand):
             services.workspace_rebuild(project)
             count += 1
             self.stdout.write(
-                f"rebuilt {project.owner.username}/{project.name} ({project.models.count()} models)"
+                f"rebuilt {project.owner_id}/{project.name} ({project.owner.username}, {project.models.count()} models)"
             )
         self.stdout.write(self.style.SUCCESS(f"{count} project workspace(s) rebuilt"))
