@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from modeler.roles import APS_MODELER
 from projects import services, workspace
 from tests.factories import ProjectFactory, make_user
+
+pytestmark = pytest.mark.django_db
 
 
 def _tree(folder: Path) -> list[str]:
