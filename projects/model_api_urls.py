@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects import model_api
+from projects import archive_api, model_api
 
 urlpatterns = [
     path("projects/<str:project_id>/models", model_api.ProjectModelsApi.as_view(), name="api-models"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("models/<str:model_id>/content", model_api.ModelContentApi.as_view(), name="api-model-content"),
     path("models/<str:model_id>/export", model_api.ModelExportApi.as_view(), name="api-model-export"),
     path("models/<str:model_id>/versions", model_api.ModelVersionsApi.as_view(), name="api-model-versions"),
+    path(
+        "models/<str:model_id>/versions/<str:version>/restore",
+        archive_api.ModelVersionRestoreApi.as_view(),
+        name="api-model-version-restore",
+    ),
     path("models/<str:model_id>/validate", model_api.ModelValidateApi.as_view(), name="api-model-validate"),
     path("schemas/<str:key>", model_api.SchemaApi.as_view(), name="api-schema"),
 ]

@@ -109,3 +109,24 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} 0.0.{self.version}"
+
+
+class Release(models.Model):
+    """An immutable, numbered snapshot of a project (SPEC §8.1): the project zip as released."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    name = models.CharField(max_length=26, help_text="The project's name when it was released")
+    version = models.PositiveIntegerField(help_text="1, 2, 3 … per project")
+    comment = models.TextField(blank=True, default="")
+    content = models.BinaryField(help_text="The release zip, byte for byte as it is downloaded")
+    imported = models.BooleanField(default=False, help_text="Uploaded from elsewhere, not released here")
+    created_by = models.CharField(max_length=150)
+    creation_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="release_version_unique")]
+        ordering = ["project", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.name} release {self.version}"

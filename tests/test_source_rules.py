@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("modeler", "projects", "connectors", "processes")
 XML_ENTRY = Path("processes/bpmn.py")
-ZIP_ENTRY = Path("projects/archive.py")  # the one way into a zip, when the archive lands
+ZIP_ENTRY = Path("projects/archive.py")  # the one way into a zip: read_zip (and zip_bytes to write one)
 PURE_MODULES = (
     "processes/bpmn.py",
     "processes/mapping.py",
@@ -95,6 +95,19 @@ def test_zips_are_opened_in_one_place_only():
         for name, line in _calls(tree, ZIP_CALLS)
     ]
     assert offenders == []
+
+
+def test_the_zip_module_reads_members_in_one_function_and_never_extracts():
+    tree = dict(sources())[ZIP_ENTRY]
+    assert _calls(tree, {"extract", "extractall"}) == []
+    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    # ZipFile is made twice: to read (read_zip) and to write (zip_bytes); members are opened once.
+    assert sorted(name for name, node in functions.items() if _calls(node, {"ZipFile"})) == [
+        "read_zip",
+        "zip_bytes",
+    ]
+    assert [name for name, node in functions.items() if _calls(node, {"open"})] == ["_read_member"]
+    assert [name for name, node in functions.items() if _calls(node, {"_read_member"})] == ["read_zip"]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
