@@ -12,6 +12,7 @@ class ConnectorsConfig(AppConfig):
 
         from connectors import schema
         from connectors.services import refresh_catalog
+        from projects.model_api import ImportRule, register_import
         from projects.model_types import ModelType, register
 
         register(
@@ -29,3 +30,5 @@ class ConnectorsConfig(AppConfig):
                 schemas={"CONNECTOR": schema.connector_schema},
             )
         )
+        # A connector file brought in alone keeps no secure value (removed with a warning).
+        register_import("CONNECTOR", ImportRule((".json",), schema.strip_secure_values))

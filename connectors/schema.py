@@ -1,5 +1,8 @@
 """Connector definitions (SPEC §4.2): the shipped JSON Schema, our own checks, initial content.
 
+Our checks beyond the schema: duplicate names, and no value on a secure connector variable
+(refused on save; `strip_secure_values` removes them, with a warning, from imported files).
+
 Pure module: stdlib, jsonschema and modeler's pure modules only; no Django import. Every
 problem names a JSON path (`#/actions/<key>/inputs/0/name`).
 """
@@ -8,14 +11,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from modeler import strict_json
-from modeler.problems import Problem, ValidationFailed
+from modeler.problems import Problem, ValidationFailed, capped
 from modeler.schema_problems import schema_problems
 from projects.model_types import ContentCheck
 
@@ -36,69 +41,100 @@ def _validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema)
 
 
-def _duplicate_problems(document: dict[str, Any]) -> list[Problem]:
-    problems = []
+def _name_problem(text: str, where: str) -> Problem:
+    return Problem(
+        text, f"{where}: {text}", "Connector names validator", error_code="duplicate_name", reference_id=where
+    )
+
+
+def _duplicate_problems(document: dict[str, Any]) -> Iterator[Problem]:
+    """Duplicate action, parameter, config and error names, lazily (a document can hold thousands).
+
+    An action's map key may differ from its `id` (real APA files do this): actions are found by name.
+    """
     connector = document.get("name", "")
-    seen_actions: dict[str, str] = {}
+    seen_actions: set[str] = set()
     for key, action in (document.get("actions") or {}).items():
         name = action.get("name")
         if name in seen_actions:
-            text = f"Duplicate action name '{name}' in connector '{connector}'"
-            problems.append(
-                Problem(
-                    text,
-                    f"#/actions/{key}/name: {text}",
-                    "Connector names validator",
-                    error_code="duplicate_name",
-                    reference_id=f"#/actions/{key}/name",
-                )
+            yield _name_problem(
+                f"Duplicate action name '{name}' in connector '{connector}'", f"#/actions/{key}/name"
             )
-        seen_actions.setdefault(name, key)
-        if key != action.get("id"):
-            text = f"Action key '{key}' differs from its id '{action.get('id')}'"
-            problems.append(
-                Problem(
-                    text,
-                    f"#/actions/{key}/id: {text}",
-                    "Connector names validator",
-                    error_code="action_key_mismatch",
-                    reference_id=f"#/actions/{key}/id",
-                )
-            )
+        seen_actions.add(name)
         for direction in ("inputs", "outputs"):
             seen: set[str] = set()
             for index, parameter in enumerate(action.get(direction) or []):
                 pname = parameter.get("name")
                 if pname in seen:
-                    text = f"Duplicate {direction[:-1]} parameter name '{pname}' in action '{name}' of connector '{connector}'"
-                    where = f"#/actions/{key}/{direction}/{index}/name"
-                    problems.append(
-                        Problem(
-                            text,
-                            f"{where}: {text}",
-                            "Connector names validator",
-                            error_code="duplicate_name",
-                            reference_id=where,
-                        )
+                    yield _name_problem(
+                        f"Duplicate {direction[:-1]} parameter name '{pname}' in action '{name}' of connector "
+                        f"'{connector}'",
+                        f"#/actions/{key}/{direction}/{index}/name",
                     )
                 seen.add(pname)
     for section in ("config", "errors"):
         seen = set()
         for index, item in enumerate(document.get(section) or []):
             if item.get("name") in seen:
-                text = f"Duplicate {section} name '{item.get('name')}' in connector '{connector}'"
-                where = f"#/{section}/{index}/name"
-                problems.append(
-                    Problem(
-                        text,
-                        f"{where}: {text}",
-                        "Connector names validator",
-                        error_code="duplicate_name",
-                        reference_id=where,
-                    )
+                yield _name_problem(
+                    f"Duplicate {section} name '{item.get('name')}' in connector '{connector}'",
+                    f"#/{section}/{index}/name",
                 )
             seen.add(item.get("name"))
-    return problems
+
+
+def _secure_values(document: dict[str, Any]) -> Iterator[tuple[int, str]]:
+    """(index, name) of each secure connector variable that holds a value."""
+    for index, item in enumerate(document.get("config") or []):
+        if item.get("secure") is True and item.get("value") not in (None, ""):
+            yield index, item.get("name", "")
+
+
+def _secure_value_problems(document: dict[str, Any]) -> Iterator[Problem]:
+    for index, name in _secure_values(document):
+        where = f"#/config/{index}/value"
+        text = f"The secure connector variable '{name}' holds a value"
+        yield Problem(
+            text,
+            f"{where}: {text}; a secure value is never stored in the project (it is entered at deployment): "
+            "remove the value",
+            VALIDATOR_SET,
+            error_code="secure_value",
+            reference_id=where,
+        )
+
+
+def strip_secure_values(content: bytes) -> tuple[bytes, list[Problem]]:
+    """For a file brought in from elsewhere: the content without the values of secure connector
+    variables, and a warning per value removed. Content with none comes back unchanged (same bytes);
+    content that is not a JSON object comes back unchanged too, for `parse_connector` to refuse."""
+    try:
+        document = strict_json.loads(content)
+    except strict_json.JSONInputError:
+        return content, []
+    if not isinstance(document, dict) or not isinstance(document.get("config"), list):
+        return content, []
+    if not all(isinstance(item, dict) for item in document["config"]):
+        return content, []
+    found = list(_secure_values(document))
+    if not found:
+        return content, []
+    warnings = []
+    for index, name in found:
+        document["config"][index]["value"] = ""
+        text = f"The value of the secure connector variable '{name}' was removed"
+        warnings.append(
+            Problem(
+                text,
+                f"#/config/{index}/value: {text}: a secure value is never stored in the project; enter it "
+                "at deployment",
+                VALIDATOR_SET,
+                warning=True,
+                error_code="secure_value_removed",
+                reference_id=f"#/config/{index}/value",
+            )
+        )
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(), warnings
 
 
 def parse_connector(content: bytes) -> dict[str, Any]:
@@ -113,10 +149,11 @@ def parse_connector(content: bytes) -> dict[str, Any]:
         ) from None
     problems = schema_problems(_validator(), document, VALIDATOR_SET)
     if not problems:
-        problems = _duplicate_problems(document)
+        problems = capped(chain(_duplicate_problems(document), _secure_value_problems(document)))
     if problems:
         raise ValidationFailed(
-            f"Semantic model validation errors encountered: {len(problems)} schema violations found",
+            f"Semantic model validation errors encountered: {len(problems)} schema violations found "
+            f"(first: {problems[0].description})",
             problems,
             error_code="schema_violation",
         )

@@ -11,6 +11,7 @@ class ProcessesConfig(AppConfig):
         from django.conf import settings
 
         from processes import bpmn, mapping, services
+        from projects.model_api import ImportRule, register_import
         from projects.model_types import ModelType, register
 
         register(
@@ -30,3 +31,5 @@ class ProcessesConfig(AppConfig):
                 schemas={"PROCESS-EXTENSION": mapping.extensions_schema},
             )
         )
+        # What APA, bpmn-js and Camunda Modeler name their files.
+        register_import("PROCESS", ImportRule((".bpmn20.xml", ".bpmn.xml", ".bpmn")))

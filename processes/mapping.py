@@ -3,7 +3,9 @@
 Pure module: stdlib, jsonschema and modeler's pure modules only; no Django import.
 
 - `read_extensions` checks a document against the shipped JSON Schema (PROCESS-EXTENSION) and
-  returns the inner map (process id → properties/mappings/constants).
+  returns the inner map (process id → properties/mappings/constants), reading the layouts real
+  APA files have (no `extensions` key, the pre-2020 layout, older metadata keys) with warnings.
+  What the schema accepts, it never refuses (a property test checks this).
 - `complete_extensions` applies the save rules: one entry per process, mappings and constants of
   deleted elements removed, automatic rows for service tasks that get an implementation.
 - `check_extensions` lists the semantic problems (stored with the save, shown in the editor).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,13 +26,24 @@ from typing import Any
 
 import jsonschema
 
-from modeler.problems import Problem, ValidationFailed
+from modeler.problems import Problem, ValidationFailed, capped
 from modeler.schema_problems import schema_problems
 from processes.bpmn import BpmnOutline
 
 SCHEMA_PATH = Path(__file__).with_name("process-extensions-schema.json")
 VALIDATOR_SET = "Process extensions validator"
-VARIABLE_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file", "folder", "array")
+VARIABLE_TYPES = (
+    "string",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "json",
+    "file",
+    "folder",
+    "array",
+    "content",
+)
 MAPPING_TYPES = ("MAP_ALL", "MAP_ALL_INPUTS", "MAP_ALL_OUTPUTS")
 RESERVED_VARIABLE_NAMES = frozenset(
     {"nrOfInstances", "nrOfActiveInstances", "nrOfCompletedInstances", "loopCounter"}
@@ -41,6 +54,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _ENTRY_KEYS = ("properties", "mappings", "constants")
 _VARIABLE_KEYS = ("id", "name", "type", "required", "value")
+_FILE_KEYS = ("id", "name", "type", "extensions")
+# Top-level keys older APA files carry beside id/name/type: read and dropped, with a warning.
+METADATA_KEYS = ("createdBy", "creationDate", "lastModifiedBy", "lastModifiedDate", "version", "projectId")
+# Where a pre-2020 entry (no process-id level) waits until the BPMN tells which process it is for;
+# not an NCName, so never a process id.
+LEGACY_ENTRY = "(pre-2020 layout)"
 
 
 @cache
@@ -95,35 +114,141 @@ def wrap(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> dict
     return {"id": f"process-{model_id}", "name": name, "type": "PROCESS", "extensions": extensions or {}}
 
 
-def read_extensions(document: Any) -> dict[str, Any]:
+class Extensions(dict):
+    """The inner map (process id → entry) and the warnings found while reading or completing it.
+
+    `check_extensions` reports the warnings with the other problems of the save; stored as
+    JSON it is a plain map.
+    """
+
+    def __init__(self, data: Mapping[str, Any] | None = None, notes: list[Problem] | None = None) -> None:
+        super().__init__(data or {})
+        self.notes: list[Problem] = list(notes or [])
+
+
+def _note(problem: str, description: str, reference_id: str | None = None) -> Problem:
+    return Problem(
+        problem,
+        description,
+        VALIDATOR_SET,
+        warning=True,
+        error_code="process_extensions_warning",
+        reference_id=reference_id,
+    )
+
+
+def _is_file(document: Any) -> bool:
+    """The whole file (id/name/type at the top), not the inner map: inner values are all objects."""
+    return isinstance(document, dict) and (
+        "extensions" in document
+        or any(
+            key in document and not isinstance(document[key], dict)
+            for key in ("id", "name", "type", *METADATA_KEYS)
+        )
+    )
+
+
+def _is_legacy(entry: Any) -> bool:
+    return isinstance(entry, dict) and bool(entry) and set(entry) <= set(_ENTRY_KEYS)
+
+
+def _refuse(problems: list[Problem]) -> ValidationFailed:
+    return ValidationFailed(
+        f"Invalid process extensions: {problems[0].description}"
+        + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+        problems,
+        error_code="schema_violation",
+    )
+
+
+def _with_defaults(inner: Mapping[str, Any]) -> dict[str, Any]:
+    """Variables without `required` are not required (APA writes them so): the flag is written."""
+    result = {}
+    for process_id, entry in inner.items():
+        properties = entry.get("properties")
+        if properties and any("required" not in variable for variable in properties.values()):
+            properties = {
+                key: variable if "required" in variable else _required_false(variable)
+                for key, variable in properties.items()
+            }
+            entry = {**entry, "properties": properties}
+        result[process_id] = entry
+    return result
+
+
+def _required_false(variable: Mapping[str, Any]) -> dict[str, Any]:
+    keys = list(variable)
+    at = keys.index("type") + 1 if "type" in keys else len(keys)
+    items = list(variable.items())
+    return dict([*items[:at], ("required", False), *items[at:]])
+
+
+def read_extensions(document: Any) -> Extensions:
     """Check a sent extensions document and return the inner map; refuses schema violations.
 
-    Accepts the whole file (`{"id", "name", "type", "extensions"}`) or the inner map alone
-    (process id → entry), as PUT /models/{id} takes it.
+    Accepts the whole file (`{"id", "name", "type", "extensions"}`, `extensions` optional: APA
+    leaves it out for processes without variables) or the inner map alone (process id → entry),
+    as PUT /models/{id} takes it. Older metadata keys at the top are dropped with a warning. The
+    pre-2020 layout (properties/mappings/constants without the process-id level, at the top of
+    the file or of `extensions`) is kept under LEGACY_ENTRY; `complete_extensions` binds it to
+    the file's only process.
     """
-    if (
-        isinstance(document, dict)
-        and "extensions" in document
-        and set(document)
-        <= {
-            "id",
-            "name",
-            "type",
-            "extensions",
-        }
-    ):
-        wrapped = document
+    notes: list[Problem] = []
+    if _is_file(document):
+        wrapped = dict(document)
+        metadata = [key for key in METADATA_KEYS if key in wrapped]
+        if metadata:
+            notes.append(
+                _note(
+                    "Older metadata keys ignored",
+                    f"The keys {', '.join(metadata)} at the top of the extensions file are metadata of "
+                    "older APA files; they were read and ignored",
+                )
+            )
+        legacy_top = [key for key in _ENTRY_KEYS if key in wrapped]
+        if legacy_top and "extensions" not in wrapped:
+            entry = {key: wrapped.pop(key) for key in legacy_top}
+            wrapped["extensions"] = {LEGACY_ENTRY: entry}
     else:
         wrapped = {"id": "process", "extensions": document}
+    inner = wrapped.get("extensions")
+    if _is_legacy(inner) and not schema_problems(
+        _validator(), wrapped | {"extensions": {LEGACY_ENTRY: inner}}, VALIDATOR_SET
+    ):
+        # Both readings may pass the schema ({"properties": {}} is also an empty process called
+        # "properties"); a process id is never "properties", so the old layout wins.
+        wrapped = wrapped | {"extensions": {LEGACY_ENTRY: inner}}
     problems = schema_problems(_validator(), wrapped, VALIDATOR_SET)
     if problems:
-        raise ValidationFailed(
-            f"Invalid process extensions: {problems[0].description}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-            problems,
-            error_code="schema_violation",
+        raise _refuse(problems)
+    return Extensions(_with_defaults(wrapped.get("extensions") or {}), notes)
+
+
+def _bind_legacy(bpmn: BpmnOutline, extensions: dict[str, Any], notes: list[Problem]) -> None:
+    """Move a pre-2020 entry under the file's only process (it had no process-id level)."""
+    if LEGACY_ENTRY not in extensions:
+        return
+    ids = [process.id for process in bpmn.processes]
+    if len(ids) == 1 and not extensions.get(ids[0]):
+        extensions[ids[0]] = extensions.pop(LEGACY_ENTRY)
+        notes.append(
+            _note(
+                "Extensions converted from the pre-2020 layout",
+                f"The extensions had no process-id level (the layout before 2020); they were moved under "
+                f"the file's only process '{ids[0]}'. Save to keep the current layout.",
+                ids[0],
+            )
         )
-    return wrapped.get("extensions") or {}
+    else:
+        notes.append(
+            _note(
+                "Extensions in the pre-2020 layout could not be bound",
+                f"The extensions have no process-id level (the layout before 2020) and the file holds "
+                f"{len(ids)} processes{' (one of them already has extensions)' if len(ids) == 1 else ''}; "
+                f"they are kept under '{LEGACY_ENTRY}': move them under a process id",
+                LEGACY_ENTRY,
+            )
+        )
 
 
 # --- completing at save (SPEC §4.5) ---------------------------------------------------------
@@ -175,6 +300,8 @@ def complete_extensions(
     """The extensions to store with this BPMN content (a new map; the argument is not changed)."""
     # The argument is never changed: entries and mappings that change are rebuilt, not mutated.
     completed = dict(extensions)
+    notes = list(getattr(extensions, "notes", ()))
+    _bind_legacy(bpmn, completed, notes)
     for process in bpmn.processes:
         entry = {key: {} for key in _ENTRY_KEYS} | dict(completed.get(process.id) or {})
         # Mappings and constants of elements deleted from the diagram go with them.
@@ -195,7 +322,7 @@ def complete_extensions(
             elif previous_implementations.get(task.id) not in (None, task.implementation):
                 mappings[task.id] = _rebind(mappings[task.id], action, variable_names)
         completed[process.id] = entry
-    return canonical(completed)
+    return Extensions(canonical(completed), notes)
 
 
 # --- checking (SPEC §5) ---------------------------------------------------------------------
@@ -255,11 +382,14 @@ def _variable_problems(process_id: str, entry: Mapping[str, Any]) -> list[Proble
         name = variable.get("name", "")
         where = f"{process_id}/properties/{key}"
         if key != variable.get("id"):
+            # APA's own fixture valid-extensions.json has such variables: a warning, not an error.
             problems.append(
                 _problem(
                     "Process variable key differs from its id",
-                    f"The process variable '{name}' is stored under '{key}' but its id is '{variable.get('id')}'",
+                    f"The process variable '{name[:100]}' is stored under '{key[:100]}' but its id is "
+                    f"'{str(variable.get('id'))[:100]}'; the key is what mappings and the editor use",
                     where,
+                    warning=True,
                 )
             )
         if not VARIABLE_NAME.match(name):
@@ -331,6 +461,8 @@ def _mapping_problems(
             )
 
     for key, row in inputs.items():
+        if not row:
+            continue  # {}: no mapping for this parameter
         parameter = action.input(key) if action else None
         if action is not None and parameter is None:
             problems.append(
@@ -348,6 +480,8 @@ def _mapping_problems(
             elif parameter is not None:
                 type_mismatch(name, parameter)
     for key, row in outputs.items():
+        if not row:
+            continue
         if key not in variables:
             unknown_variable(key)
         if row.get("type") == "value" and isinstance(row.get("value"), str) and row["value"].startswith("${"):
@@ -377,32 +511,35 @@ def _mapping_problems(
 def check_extensions(
     bpmn: BpmnOutline, extensions: Mapping[str, Any], catalog: Mapping[str, Action]
 ) -> list[Problem]:
-    """Every semantic problem of the processes' implementations, variables and mappings."""
-    problems = []
+    """The semantic problems of the processes' implementations, variables and mappings (at most
+    MAX_PROBLEMS, plus one row counting the rest), after the warnings of reading the document."""
+    return capped(_extension_problems(bpmn, extensions, catalog))
+
+
+def _extension_problems(
+    bpmn: BpmnOutline, extensions: Mapping[str, Any], catalog: Mapping[str, Action]
+) -> Iterator[Problem]:
+    yield from getattr(extensions, "notes", ())
     known = {process.id for process in bpmn.processes}
     for process_id in extensions:
         if process_id not in known:
-            problems.append(
-                _problem(
-                    f"Unknown process id in process extensions: {process_id}",
-                    f"The process extensions are bound to an unknown process id '{process_id}'",
-                    process_id,
-                )
+            yield _problem(
+                f"Unknown process id in process extensions: {process_id}",
+                f"The process extensions are bound to an unknown process id '{process_id}'",
+                process_id,
             )
     for process in bpmn.processes:
         entry = extensions.get(process.id) or {}
-        problems.extend(_variable_problems(process.id, entry))
+        yield from _variable_problems(process.id, entry)
         variables = {v.get("name"): v for v in (entry.get("properties") or {}).values()}
         mappings = entry.get("mappings") or {}
         for element_id in list(mappings) + list(entry.get("constants") or {}):
             if element_id not in process.element_ids:
-                problems.append(
-                    _problem(
-                        f"Unknown task in process extensions: {element_id}",
-                        f"The extensions for process '{process.id}' contains mappings for an unknown task "
-                        f"'{element_id}'",
-                        element_id,
-                    )
+                yield _problem(
+                    f"Unknown task in process extensions: {element_id}",
+                    f"The extensions for process '{process.id}' contains mappings for an unknown task "
+                    f"'{element_id}'",
+                    element_id,
                 )
         tasks = {task.id: task for task in process.service_tasks}
         for task in process.service_tasks:
@@ -410,13 +547,11 @@ def check_extensions(
                 continue
             action = catalog.get(task.implementation)
             if action is None:
-                problems.append(
-                    _problem(
-                        f"Invalid service implementation on service '{task.id}'",
-                        f"The implementation '{task.implementation[:200]}' of '{task.id}' is not a "
-                        "<connector>.<action> of this project; choose one in the implementation list",
-                        task.id,
-                    )
+                yield _problem(
+                    f"Invalid service implementation on service '{task.id}'",
+                    f"The implementation '{task.implementation[:200]}' of '{task.id}' is not a "
+                    "<connector>.<action> of this project; choose one in the implementation list",
+                    task.id,
                 )
                 continue
             mapping = mappings.get(task.id) or {}
@@ -426,22 +561,19 @@ def check_extensions(
             for parameter in action.inputs:
                 row = inputs.get(parameter.name)
                 if parameter.required and (row is None or row.get("value") in (None, "")):
-                    problems.append(
-                        _problem(
-                            f"Required input '{parameter.name}' of {action.implementation} is not mapped on "
-                            f"'{task.id}'",
-                            f"Map the required input '{parameter.name}' of {action.implementation} on "
-                            f"'{task.id}' to a process variable or a value",
-                            task.id,
-                        )
+                    yield _problem(
+                        f"Required input '{parameter.name}' of {action.implementation} is not mapped on "
+                        f"'{task.id}'",
+                        f"Map the required input '{parameter.name}' of {action.implementation} on "
+                        f"'{task.id}' to a process variable or a value",
+                        task.id,
                     )
         for element_id, mapping in mappings.items():
             if element_id not in process.element_ids:
                 continue
             task = tasks.get(element_id)
             action = catalog.get(task.implementation or "") if task else None
-            problems.extend(_mapping_problems(process.id, element_id, mapping, variables, action))
-    return problems
+            yield from _mapping_problems(process.id, element_id, mapping, variables, action)
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ Every model response carries an `ETag` (the model's version, `"0.0.N"`); a PUT w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -26,6 +28,7 @@ from modeler.timestamps import iso_utc
 from projects import services
 from projects.model_types import model_type, registered_types, schema
 from projects.models import Model
+from projects.names import MAX_NAME_LENGTH, dns_name_problems
 from projects.permissions import ProjectAction, model_for, project_for
 
 MODEL_SORT_FIELDS = {
@@ -224,6 +227,61 @@ class ProjectModelsApi(APIView):
         return _with_etag(Response(entry(model_entry(model)), status=status.HTTP_201_CREATED), model)
 
 
+@dataclass(frozen=True)
+class ImportRule:
+    """How a model type takes a single file from elsewhere: the file names it accepts (longest
+    first) and what is done to the content first (bytes → bytes and warnings)."""
+
+    suffixes: tuple[str, ...]
+    prepare: Callable[[bytes], tuple[bytes, list[Problem]]] | None = None
+
+
+_IMPORT_RULES: dict[str, ImportRule] = {}
+
+
+def register_import(type_name: str, rule: ImportRule) -> None:
+    """Called by an app's AppConfig.ready() beside its model-type registration."""
+    _IMPORT_RULES[type_name] = rule
+
+
+def _import_rule(mtype) -> ImportRule:
+    return _IMPORT_RULES.get(mtype.name) or ImportRule((mtype.suffix,))
+
+
+def _import_suffix(rule: ImportRule, file_name: str) -> str | None:
+    lowered = file_name.lower()
+    return next((suffix for suffix in rule.suffixes if lowered.endswith(suffix)), None)
+
+
+def derived_model_name(text: str, fallback: str) -> str:
+    """A valid model name (SPEC §3) made from any text: lower case, `-` for every other character,
+    starting with a letter, at most 26 characters; `fallback` when nothing is left."""
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower())
+    name = re.sub(r"^[^a-z]+", "", name)[:MAX_NAME_LENGTH].rstrip("-")
+    return name or fallback
+
+
+def _import_name(mtype, stem: str, field: object) -> tuple[str, list[Problem]]:
+    """The name of an imported model: the file's name when valid, else the `name` field, else one
+    derived from the file's name (said so in a warning)."""
+    if not dns_name_problems(stem):
+        return stem, []
+    if isinstance(field, str) and field:
+        return field, []  # checked by the service like any model name
+    name = derived_model_name(stem, mtype.name.lower())
+    return name, [
+        Problem(
+            "Model name derived from the file name",
+            f"The file name '{stem[:100]}' is not a valid model name (lower case letters, digits and '-', "
+            f"at most {MAX_NAME_LENGTH} characters): the model is named '{name}'. Send a 'name' field to "
+            "choose another name.",
+            "Name validator",
+            warning=True,
+            error_code="name_derived",
+        )
+    ]
+
+
 class ModelImportApi(APIView):
     parser_classes = [parsers.MultiPartParser]
 
@@ -231,7 +289,17 @@ class ModelImportApi(APIView):
         operation_id="importModel",
         request={
             "multipart/form-data": inline_serializer(
-                "ModelImport", {"file": serializers.FileField(), "type": serializers.CharField()}
+                "ModelImport",
+                {
+                    "file": serializers.FileField(
+                        help_text="PROCESS: .bpmn20.xml, .bpmn.xml or .bpmn; CONNECTOR: .json"
+                    ),
+                    "type": serializers.CharField(),
+                    "name": serializers.CharField(
+                        required=False,
+                        help_text="The model name when the file's name is not a valid one",
+                    ),
+                },
             )
         },
         responses={201: ModelEntrySchema},
@@ -242,20 +310,27 @@ class ModelImportApi(APIView):
         mtype = model_type(request.data.get("type") or request.query_params.get("type"))
         upload = uploaded_file(request)
         file_name = upload.name or ""
-        if not file_name.endswith(mtype.suffix):
+        rule = _import_rule(mtype)
+        suffix = _import_suffix(rule, file_name)
+        if suffix is None:
+            accepted = ", ".join(rule.suffixes)
             raise ValidationFailed(
-                f"Unexpected extension was found for file to import model of type {mtype.name}: {file_name[:100]}",
+                f"Unexpected extension was found for file to import model of type {mtype.name}: "
+                f"{file_name[:100]} (accepted: {accepted})",
                 error_code="unexpected_extension",
             )
         content = read_capped(upload, mtype.max_bytes, f"{mtype.name.lower()} file")
-        model, _ = services.model_create(
-            actor=request.user,
-            project=project,
-            type_name=mtype.name,
-            name=file_name[: -len(mtype.suffix)],
-            content=content,
+        name, notes = _import_name(mtype, file_name[: -len(suffix)], request.data.get("name"))
+        if rule.prepare is not None:
+            content, warnings = rule.prepare(content)
+            notes += warnings
+        model, check = services.model_create(
+            actor=request.user, project=project, type_name=mtype.name, name=name, content=content
         )
-        return _with_etag(Response(entry(model_entry(model)), status=status.HTTP_201_CREATED), model)
+        if model.name != name:  # the content declares its own name (a connector's `name`)
+            notes = [note for note in notes if note.error_code != "name_derived"]
+        body = entry(model_entry(model)) | {"problems": _problems_json([*notes, *check.problems])}
+        return _with_etag(Response(body, status=status.HTTP_201_CREATED), model)
 
 
 class ModelDetailApi(APIView):

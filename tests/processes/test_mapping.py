@@ -178,8 +178,8 @@ def test_default_value_matches_its_type(kind, value, ok):
     ("document", "message"),
     [
         (
-            {"Process_1": {"properties": {"a": {"id": "a", "name": "x", "type": "string"}}}},
-            "required key [required] not found",
+            {"Process_1": {"properties": {"a": {"id": "a", "name": "x", "required": True}}}},
+            "required key [type] not found",
         ),
         (
             {"Process_1": {"mappings": {"Task_1": {"mappingType": "MAP_SOME"}}}},
