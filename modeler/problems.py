@@ -74,6 +74,7 @@ class ModelingError(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+        self.problems = capped(self.problems)  # the last guard: no refusal answers an unbounded list
 
     def __str__(self) -> str:
         return self.message

@@ -28,11 +28,13 @@ class JSONInputError(ValueError):
 
 
 def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JSONInputError(f"Duplicate key '{key}' in JSON object", "duplicate_key")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONInputError(f"Duplicate key '{key}' in JSON object", "duplicate_key")
+            seen.add(key)
     return result
 
 
@@ -57,6 +59,9 @@ def _finite_float(text: str) -> float:
 
 
 UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+# In JSON text, NUL and surrogates can only come as escapes (raw, they are invalid JSON or
+# invalid UTF-8); only a document holding such an escape needs its strings walked.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def _check_text(text: str, path: list) -> None:
@@ -68,22 +73,35 @@ def _check_text(text: str, path: list) -> None:
     raise JSONInputError(f"JSON text at {where} contains {what}, which cannot be stored", "invalid_text")
 
 
-def _check_tree(value: Any, max_depth: int) -> None:
-    """Depth and storable text of every key and string, walked iteratively (no recursion)."""
+def _too_deep(max_depth: int) -> JSONInputError:
+    return JSONInputError(f"JSON nesting is deeper than {max_depth} levels", "json_too_deep")
+
+
+def _check_depth(value: Any, max_depth: int) -> None:
+    """Refuse nesting deeper than max_depth, walking containers iteratively (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise _too_deep(max_depth)
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if child:
+                    stack.append((child, depth + 1))
+                elif depth + 1 > max_depth:
+                    raise _too_deep(max_depth)
+
+
+def _check_strings(value: Any) -> None:
+    """Refuse NUL and unpaired surrogates in any key or string, naming where."""
     stack: list[tuple[Any, list]] = [(value, [])]
     while stack:
         node, path = stack.pop()
         if isinstance(node, str):
             _check_text(node, path)
             continue
-        if isinstance(node, dict):
-            items = node.items()
-        elif isinstance(node, list):
-            items = enumerate(node)
-        else:
-            continue
-        if len(path) >= max_depth:
-            raise JSONInputError(f"JSON nesting is deeper than {max_depth} levels", "json_too_deep")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, child in items:
             if isinstance(key, str):
                 _check_text(key, path)
@@ -120,5 +138,8 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JSONInputError(f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except ValueError as exc:
         raise JSONInputError(f"Malformed JSON: {exc}") from exc
-    _check_tree(value, max_depth)
+    if isinstance(value, dict | list):
+        _check_depth(value, max_depth)
+    if _UNSTORABLE_ESCAPE.search(text):
+        _check_strings(value)
     return value
