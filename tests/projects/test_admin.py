@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from modeler.problems import Conflict, ValidationFailed
 from modeler.roles import APS_MODELER
+from projects import services
 from projects.models import Collaborator, Project
 from projects.permissions import COLLABORATOR_PERMISSIONS, OWNER_PERMISSIONS, project_permissions
 from projects.workspace import project_dir
@@ -281,3 +283,57 @@ def test_user_form_puts_the_roles_right_under_the_username(admin_client, owner):
     assert fieldsets[:2] == [None, "Roles"]
     roles = list(response.context["adminform"])[1]
     assert [field.field.name for line in roles for field in line] == ["groups", "is_active"]
+
+
+# --- project_transfer on its own, and a rule broken between the form check and the save ------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["no_role", "inactive"])
+def test_transfer_service_refuses_a_non_modeler(project, owner, superuser, no_role, who):
+    new_owner = no_role if who == "no_role" else make_user("ivy", APS_MODELER, is_active=False)
+    with pytest.raises(ValidationFailed, match="APS_MODELER role"):
+        services.project_transfer(actor=superuser, project=project, new_owner=new_owner)
+    project.refresh_from_db()
+    assert project.owner == owner
+    assert project_permissions(owner, project) == OWNER
+    assert project_permissions(new_owner, project) == NOTHING
+
+
+@pytest.mark.django_db
+def test_transfer_service_refuses_a_name_the_new_owner_already_uses(project, owner, superuser, modeler):
+    ProjectFactory(owner=modeler, name=project.name)
+    with pytest.raises(Conflict, match="already exists"):
+        services.project_transfer(actor=superuser, project=project, new_owner=modeler)
+    project.refresh_from_db()
+    assert project.owner == owner
+    assert project_permissions(owner, project) == OWNER
+    assert project_permissions(modeler, project) == NOTHING
+
+
+@pytest.mark.django_db
+def test_a_refusal_at_save_time_rolls_the_whole_submission_back(
+    admin_client, project, owner, collaborator, modeler, monkeypatch
+):
+    """A service refusing after the form was checked (a race) leaves nothing half-done."""
+
+    def refused(**kwargs):
+        raise Conflict("A project with the name 'movies-app' already exists")
+
+    # The last step of the save fails, after the owner change and the description were applied.
+    monkeypatch.setattr(services, "collaborator_remove", refused)
+    data = _form_data(admin_client, project)
+    data[f"{PREFIX}-{_row_of(data, collaborator)}-DELETE"] = "on"
+    data["description"] = "changed"
+    data["owner"] = modeler.pk
+    response = _save(admin_client, project, data)
+    assert response.status_code == 302
+    assert response["Location"] == _url(project)
+    page = admin_client.get(_url(project)).content.decode()
+    assert "Nothing was changed: A project with the name &#x27;movies-app&#x27; already exists" in page
+    project.refresh_from_db()
+    assert (project.owner, project.description) == (owner, "Movies")
+    assert project_permissions(owner, project) == OWNER
+    assert project_permissions(modeler, project) == NOTHING
+    assert project_permissions(collaborator, project) == COLLABORATING
+    assert Collaborator.objects.filter(project=project, user=collaborator).exists()
