@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -72,18 +74,25 @@ def limit(settings):
     return settings.LOGIN_THROTTLE_ATTEMPTS
 
 
-@pytest.fixture
-def redis_axes(settings):
-    """Axes on Redis, as with REDIS_URL set; skipped when no Redis answers on 127.0.0.1:6379."""
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _skip_without_redis() -> None:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             pass
     except OSError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (start it with `service redis-server start`)")
+
+
+@pytest.fixture
+def redis_axes(settings):
+    """Axes on Redis, as with REDIS_URL set; skipped when no Redis answers on 127.0.0.1:6379."""
+    _skip_without_redis()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/0",
+            "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"modeler-test-{uuid.uuid4().hex}",
         }
     }
@@ -116,6 +125,9 @@ def test_sign_in_page_locks_after_the_limit_even_for_the_right_password(
     # Another address, or another username from the same address, is not locked.
     assert _login(Client(), owner.username, PASSWORD, address="10.2.2.2").status_code == 302
     assert _login(Client(), modeler.username, PASSWORD).status_code == 302
+    # The README's way to lift a lock, for either backend.
+    call_command("axes_reset_ip_username", "10.1.1.1", owner.username, stdout=io.StringIO())
+    assert _login(Client(), owner.username, PASSWORD).status_code == 302
 
 
 @pytest.mark.django_db
@@ -231,10 +243,13 @@ class Server:
         return {line.split()[0] for line in lines if path_part in line}
 
 
-@pytest.fixture
-def gunicorn(tmp_path):
+@pytest.fixture(params=["database", "redis"])
+def gunicorn(request, tmp_path):
+    """gunicorn with WORKERS workers on the test database; counters in it, or in Redis (REDIS_URL)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: gunicorn's workers share the test database")
+    if request.param == "redis":
+        _skip_without_redis()
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     port = _free_port()
@@ -250,6 +265,8 @@ def gunicorn(tmp_path):
         "DJANGO_SETTINGS_MODULE": "modeler.settings",
     }
     env.pop("REDIS_URL", None)
+    if request.param == "redis":
+        env["REDIS_URL"] = REDIS_URL  # usernames are unique per run, so are the counters' keys
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
