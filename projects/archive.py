@@ -68,6 +68,15 @@ _EXECUTABLE_MAGIC = (
 )
 
 
+# Told (phase, done, total, file) as an import, export or validation goes through the models;
+# the management commands draw their progress bar with it.
+Progress = Callable[[str, int, int, str], None]
+
+
+def no_progress(phase: str, done: int, total: int, what: str) -> None:
+    return None
+
+
 def max_archive_bytes() -> int:
     return settings.MODELER_MAX_ZIP_BYTES
 
@@ -384,10 +393,11 @@ def read_project_zip(data: bytes) -> ProjectArchive:
     return project_archive(read_zip(data, accept_project_path))
 
 
-def check_models(archive: ProjectArchive) -> None:
+def check_models(archive: ProjectArchive, progress: Progress = no_progress) -> None:
     """Check every model's content (refusals collected over all files, then raised as one)."""
     failures: list[tuple[ArchiveModel, ValidationFailed]] = []
-    for model in archive.models:
+    for index, model in enumerate(archive.models):
+        progress("check", index + 1, len(archive.models), model.path)
         try:
             model.check = services.model_check(model_type_name=model.type_name, content=model.content)
         except ValidationFailed as exc:
@@ -533,7 +543,9 @@ def _refuse_in_file(model: ArchiveModel, exc: ValidationFailed) -> ValidationFai
     )
 
 
-def store_project(*, actor, archive: ProjectArchive, name: object = None) -> Project:
+def store_project(
+    *, actor, archive: ProjectArchive, name: object = None, progress: Progress = no_progress
+) -> Project:
     """Create the project and every (already checked) model in one transaction, then its workspace."""
     project_name = _project_name(name if name not in (None, "") else archive.name)
     description = archive.description[: services.MAX_DESCRIPTION_LENGTH]
@@ -551,7 +563,8 @@ def store_project(*, actor, archive: ProjectArchive, name: object = None) -> Pro
             )
             for permission in OWNER_PERMISSIONS:
                 assign_perm(permission.value, actor, project)
-            for model in archive.models:
+            for index, model in enumerate(archive.models):
+                progress("store", index + 1, len(archive.models), model.path)
                 try:
                     _create_model(actor, project, model, ids)
                 except ValidationFailed as exc:
@@ -571,30 +584,34 @@ def rebuild_workspace(project: Project) -> None:
         logger.exception("workspace of %s not written; run rebuild_workspace", project.name)
 
 
-def project_import(*, actor, data: bytes, name: object = None) -> Project:
+def project_import(*, actor, data: bytes, name: object = None, progress: Progress = no_progress) -> Project:
     """Import a project zip (APA's or ours): all or nothing."""
     archive = read_project_zip(data)
-    check_models(archive)
-    return store_project(actor=actor, archive=archive, name=name)
+    check_models(archive, progress)
+    return store_project(actor=actor, archive=archive, name=name, progress=progress)
 
 
 # --- export and copy ------------------------------------------------------------------------
 
 
-def project_files(project: Project, models: Iterable[Model] | None = None) -> dict[str, bytes]:
+def project_files(
+    project: Project, models: Iterable[Model] | None = None, progress: Progress = no_progress
+) -> dict[str, bytes]:
     """Every file of the project in the export layout, manifest first, then by path."""
     files: dict[str, bytes] = {}
-    if models is None:
-        models = Model.objects.filter(project=project).order_by("type", "name")
-    for model in models:
+    rows = list(
+        models if models is not None else Model.objects.filter(project=project).order_by("type", "name")
+    )
+    for index, model in enumerate(rows):
+        progress("export", index + 1, len(rows), model.name)
         files.update(services.model_files(model))
     manifest = {f"{project.name}.json": services.project_manifest(project)}
     return manifest | dict(sorted(files.items()))
 
 
-def export_zip(project: Project) -> bytes:
+def export_zip(project: Project, progress: Progress = no_progress) -> bytes:
     """The project zip of SPEC §4 (no validation, as APA); the same project gives the same bytes."""
-    return zip_bytes(project_files(project))
+    return zip_bytes(project_files(project, progress=progress))
 
 
 def project_copy(*, actor, project: Project, name: object) -> Project:

@@ -71,7 +71,9 @@ def _model_problems(model: Model) -> list[Problem]:
     return check.problems
 
 
-def project_problems(project: Project, models: list[Model] | None = None) -> list[Problem]:
+def project_problems(
+    project: Project, models: list[Model] | None = None, progress: archive.Progress = archive.no_progress
+) -> list[Problem]:
     """Every problem of the project and its models, errors first, capped at MAX_PROBLEMS."""
     if models is None:
         models = list(
@@ -89,7 +91,8 @@ def project_problems(project: Project, models: list[Model] | None = None) -> lis
             )
         )
     errors.extend(dns_name_problems(project.name, "project"))
-    for model in models:
+    for index, model in enumerate(models):
+        progress("validate", index + 1, len(models), model.name)
         for problem in capped(_model_problems(model)):
             described = problem.description or problem.problem
             row = ModelProblem(
@@ -113,9 +116,9 @@ def has_errors(problems: list[Problem]) -> bool:
     return any(not problem.warning for problem in problems)
 
 
-def project_validate(project: Project) -> None:
+def project_validate(project: Project, progress: archive.Progress = archive.no_progress) -> None:
     """Raise 400 with every problem when the project has any; return when it has none."""
-    problems = project_problems(project)
+    problems = project_problems(project, progress=progress)
     if not problems:
         return
     if has_errors(problems):
@@ -173,7 +176,14 @@ def _lock_project(project: Project) -> Project:
     return Project.objects.select_for_update(of=("self",)).select_related("owner").get(pk=project.pk)
 
 
-def release_create(*, actor, project: Project, comment: object = "", name: object = None) -> Release:
+def release_create(
+    *,
+    actor,
+    project: Project,
+    comment: object = "",
+    name: object = None,
+    progress: archive.Progress = archive.no_progress,
+) -> Release:
     """Validate, then store the next numbered snapshot; any error refuses with every problem."""
     comment = _check_comment(comment)
     release_name = _check_release_name(name, project)
@@ -186,7 +196,7 @@ def release_create(*, actor, project: Project, comment: object = "", name: objec
             .filter(project=locked)
             .order_by("type", "name")
         )
-        problems = project_problems(locked, models)
+        problems = project_problems(locked, models, progress)
         if has_errors(problems):
             raise ValidationFailed(PROJECT_VALIDATION_FAILED, problems, error_code="validation_failed")
         locked.version = _next_version(locked)
