@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -310,7 +311,7 @@ def gunicorn(request, tmp_path):
 def test_limit_holds_across_gunicorn_workers(gunicorn):
     started = time.monotonic()
     users = {}
-    for way in ("page", "basic", "admin"):
+    for way in ("page", "basic", "admin", "burst"):
         user = make_user(f"{way}-{uuid.uuid4().hex[:8]}", APS_MODELER, is_staff=(way == "admin"))
         user.password = _cheap_password(PASSWORD)
         user.save(update_fields=["password"])
@@ -344,4 +345,12 @@ def test_limit_holds_across_gunicorn_workers(gunicorn):
     assert gunicorn.form_login("/login/", users["page"], PASSWORD, source=SECOND_ADDRESS)[0] == 302
     assert gunicorn.form_login("/admin/login/", users["admin"], PASSWORD, source=SECOND_ADDRESS)[0] == 302
     assert gunicorn.basic(users["basic"], PASSWORD, source=SECOND_ADDRESS)[0] == 200
+
+    # The attack: 24 guesses sent 4 at a time. At most one guess per worker can be
+    # checked while the N-th failure is being recorded; a counter per worker let 19 through.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        burst = list(pool.map(lambda _: gunicorn.basic(users["burst"], WRONG)[0], range(24)))
+    assert set(burst) <= {401, 429}
+    assert burst.count(401) <= GUNICORN_LIMIT - 1 + WORKERS
+    assert gunicorn.basic(users["burst"], PASSWORD)[0] == 429
     assert time.monotonic() - started < 120
