@@ -118,6 +118,20 @@ ROUTES = [
     api("get", f"/models/{X}/export", role_holders=200, modeler=404),
     api("delete", f"/models/{X}", role_holders=204, modeler=404),
     api("get", "/schemas/PROCESS-EXTENSION", role_holders=200),
+    # archive and releases: collaborators may export, copy, validate and release; the matrix's
+    # process is work in progress (its start event leads nowhere), so validation answers 400
+    api("post", "/projects/import", role_holders=201, data={"file": "{zip}", "name": "{persona}-imported"}),
+    api("get", f"/projects/{P}/export", role_holders=200, modeler=404),
+    api("get", f"/projects/{P}/export?attachment=true", role_holders=200, modeler=404),
+    api("post", f"/projects/{P}/copy", role_holders=200, modeler=404, data={"name": "{persona}-copy"}),
+    api("get", f"/projects/{P}/validate", role_holders=400, modeler=404),
+    api("get", f"/projects/{P}/releases", role_holders=200, modeler=404),
+    api("post", f"/projects/{P}/releases", role_holders=400, modeler=404, data={"comment": "x"}),
+    api("post", f"/projects/{P}/releases/upload", role_holders=201, modeler=404, data={"file": "{zip}"}),
+    api("get", "/releases/{release}", role_holders=200, modeler=404),
+    api("get", "/releases/{release}/export", role_holders=200, modeler=404),
+    api("post", "/releases/{release}/restore", role_holders=200, modeler=404),
+    api("post", f"/models/{X}/versions/1/restore", role_holders=200, modeler=404),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
 ]
 
@@ -141,20 +155,30 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
     process, _ = services.model_create(
         actor=personas["owner"], project=project, type_name="PROCESS", name="rank-movie"
     )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects import archive, releases
+
+    export = archive.export_zip(project)
+    release = releases.release_upload(actor=personas["owner"], project=project, data=export)
     user = personas[persona]
     client = _client(user, route.api)
     url = (
         route.url.replace("{project}", str(project.pk))
         .replace("{model}", str(connector.pk))
         .replace("{process}", str(process.pk))
+        .replace("{release}", str(release.pk))
     )
     if route.api and not url.startswith(API):
         url = API + url
     data = None
     if route.data is not None:
         data = {k: v.replace("{persona}", persona.replace("_", "-")) for k, v in route.data.items()}
+    upload = data is not None and data.get("file") == "{zip}"
+    if upload:
+        data["file"] = SimpleUploadedFile("project.zip", export, "application/zip")
     call = getattr(client, route.method)
-    response = call(url, data, format="json") if route.api else call(url, data)
+    response = call(url, data, format="multipart" if upload else "json") if route.api else call(url, data)
     expected = route.expected[persona]
     assert response.status_code == expected, (persona, route.label, response.content[:300])
     if route.api and expected >= 400:

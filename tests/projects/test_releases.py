@@ -348,3 +348,26 @@ def test_restore_racing_a_save_loses_no_write(owner, collaborator, workspace_dir
         folder = Path(workspace_dir) / str(owner.pk) / "movies-app" / "processes"
         assert (folder / "rank-movie.bpmn20.xml").read_bytes() == released
     assert outcomes  # at least one race ran
+
+
+def test_collaborator_releases_and_exports_others_cannot(api_as, owner, collaborator, modeler, no_role):
+    project = _import(api_as(owner))
+    services.collaborator_add(actor=owner, project=project, username=collaborator.username)
+    carl = api_as(collaborator)
+    released = carl.post(f"{API}/projects/{project.pk}/releases", {"comment": "by carl"}, format="json")
+    assert released.status_code == 201 and released.json()["entry"]["createdBy"] == collaborator.username
+    release_id = released.json()["entry"]["id"]
+    assert carl.get(f"{API}/releases/{release_id}/export").status_code == 200
+    assert carl.get(f"{API}/projects/{project.pk}/export").status_code == 200
+    for user, status in ((modeler, 404), (no_role, 403)):
+        client = api_as(user)
+        assert client.post(f"{API}/projects/{project.pk}/releases", {}, format="json").status_code == status
+        assert client.get(f"{API}/releases/{release_id}/export").status_code == status
+        assert client.post(f"{API}/releases/{release_id}/restore").status_code == status
+    assert_refused(
+        api_as(modeler).get(f"{API}/releases/{release_id}"),
+        404,
+        "not_found",
+        f"Release not found: {release_id}",
+    )
+    assert Release.objects.count() == 1
