@@ -1,0 +1,122 @@
+"""Text no database can hold and numbers JSON cannot carry get a 4xx, not a 500: NUL and unpaired
+surrogates in connector names and in extensions, `1e999` in extensions; and a body over the cap
+gets its 413 even while the client is still sending it (no connection reset)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from urllib.parse import urlparse
+
+import pytest
+
+from projects import services
+from projects.models import Model, ModelVersion
+from tests.connectors.conftest import FIXTURE
+
+API = "/modeling-service/v1"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def movies(owner, project):
+    model, _ = services.model_create(
+        actor=owner, project=project, type_name="CONNECTOR", name="movies", content=FIXTURE.read_bytes()
+    )
+    return model
+
+
+@pytest.fixture
+def process(owner, project):
+    model, _ = services.model_create(actor=owner, project=project, type_name="PROCESS", name="rank")
+    return model
+
+
+def _snapshot(model):
+    model = Model.objects.get(pk=model.pk)
+    return bytes(model.content), model.extensions, model.version, ModelVersion.objects.count()
+
+
+def _assert_refused(response, code, text):
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["errorCode"] == code, body
+    assert text in body["message"] + " ".join(e["description"] for e in body["errors"]), body
+
+
+@pytest.mark.parametrize(
+    "replace, text",
+    [
+        ('"getMovieDesc"', r'"get\u0000MovieDesc"'),
+        ('"movieName"', r'"movie\ud800Name"'),
+        ('"string"', r'"str\udfffing"'),
+    ],
+    ids=["nul-in-action-name", "surrogate-in-parameter-name", "surrogate-in-type"],
+)
+def test_unstorable_text_in_a_connector_is_refused(owner_api, movies, replace, text):
+    before = _snapshot(movies)
+    body = FIXTURE.read_text().replace(replace, text, 1)
+    assert body != FIXTURE.read_text()
+    for call in (owner_api.put, owner_api.post):
+        url = f"{API}/models/{movies.pk}/{'content' if call == owner_api.put else 'validate'}"
+        _assert_refused(
+            call(url, body.encode(), content_type="application/json"), "invalid_text", "cannot be stored"
+        )
+    assert _snapshot(movies) == before
+
+
+@pytest.mark.parametrize(
+    "value, code, text",
+    [
+        (r'"x\u0000y"', "invalid_text", "NUL character"),
+        (r'"\ud800"', "invalid_text", "unpaired surrogate"),
+        ("1e999", "invalid_number", "too large for a JSON number"),
+        ("-1e999", "invalid_number", "too large for a JSON number"),
+    ],
+)
+def test_unstorable_values_in_extensions_are_refused(owner_api, process, value, code, text):
+    before = _snapshot(process)
+    process_id = next(iter(process.extensions))
+    variable = '{"id": "v1", "name": "score", "type": "integer", "value": %s}' % value
+    extensions = '{"%s": {"properties": {"v1": %s}, "mappings": {}, "constants": {}}}' % (
+        process_id,
+        variable,
+    )
+    body = '{"extensions": %s}' % extensions
+    _assert_refused(
+        owner_api.put(f"{API}/models/{process.pk}", body, content_type="application/json"), code, text
+    )
+    files = {"file": _upload("rank.bpmn20.xml", bytes(process.content)), "extensions": extensions}
+    response = owner_api.put(f"{API}/models/{process.pk}/content", files, format="multipart")
+    _assert_refused(response, code, text)
+    assert _snapshot(process) == before
+
+
+def _upload(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_11_mib_body_gets_its_413_not_a_reset(live_server, owner, project):
+    from rest_framework.authtoken.models import Token
+
+    process, _ = services.model_create(actor=owner, project=project, type_name="PROCESS", name="big")
+    token = Token.objects.create(user=owner)
+    url = urlparse(live_server.url)
+    body = b"<" + b"a" * (11 * 1024 * 1024)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.request(
+        "PUT",
+        f"{API}/models/{process.pk}/content",
+        body,
+        {"Authorization": f"Token {token.key}", "Content-Type": "application/xml"},
+    )
+    response = connection.getresponse()  # a reset would raise ConnectionResetError/BrokenPipeError here
+    payload = json.loads(response.read())
+    connection.close()
+    assert response.status == 413
+    assert payload["errorCode"] == "payload_too_large"
+    assert "5242880 bytes" in payload["message"]
+    assert Model.objects.get(pk=process.pk).version == 1
