@@ -374,7 +374,8 @@ def _flow_rule(element: etree._Element) -> str | None:
 
     Correct BPMN that needs no sequence flow gets None: compensation handlers and compensation
     boundary events (joined by an association), event sub-processes, the children of an ad-hoc
-    sub-process; a link throw event needs only incoming flow, a link catch event only outgoing.
+    sub-process; a link throw event needs only incoming flow, a link catch event and an
+    instantiating gateway or receive task only outgoing.
     """
     tag = element.tag
     if tag not in _FLOW_NODE_TAGS and tag not in (_START, _END, _BOUNDARY):
@@ -394,6 +395,8 @@ def _flow_rule(element: etree._Element) -> str | None:
         return "end"
     if tag in (_THROW, _CATCH) and element.find(_LINK) is not None:
         return "in" if tag == _THROW else "out"
+    if element.get("instantiate") == "true":
+        return "out"  # an instantiating event-based gateway or receive task starts the process
     return "both"
 
 
