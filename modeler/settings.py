@@ -180,6 +180,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "modeler.api.openapi.add_error_responses",
+    ],
 }
 
 # Failed sign-ins (the sign-in page, the admin, the API's HTTP Basic) are counted by django-axes

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from modeler.api.envelopes import entry
 from modeler.api.input import validated
+from modeler.api.openapi import entry_schema, list_schema
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.timestamps import iso_utc
 from projects import selectors, services
@@ -56,24 +57,20 @@ class ProjectUpdateInput(ProjectInput):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
 
 
-ProjectEntrySchema = inline_serializer(
-    "ProjectEntry",
+ProjectFields = inline_serializer(
+    "Project",
     {
-        "entry": inline_serializer(
-            "Project",
-            {
-                "id": serializers.UUIDField(),
-                "name": serializers.CharField(),
-                "description": serializers.CharField(),
-                "version": serializers.CharField(),
-                "createdBy": serializers.CharField(),
-                "creationDate": serializers.DateTimeField(),
-                "lastModifiedBy": serializers.CharField(),
-                "lastModifiedDate": serializers.DateTimeField(),
-            },
-        )
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "description": serializers.CharField(allow_blank=True),
+        "version": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
+        "lastModifiedBy": serializers.CharField(),
+        "lastModifiedDate": serializers.DateTimeField(),
     },
 )
+ProjectEntrySchema = entry_schema(ProjectFields)
 
 
 class ProjectListApi(APIView):
@@ -87,7 +84,7 @@ class ProjectListApi(APIView):
                 "sort", str, description="name|creationDate|lastModifiedDate|version , asc|desc"
             ),
         ],
-        responses={200: ProjectEntrySchema},
+        responses={200: list_schema(ProjectFields)},
     )
     def get(self, request):
         projects = selectors.project_list(request.user, name_contains=request.query_params.get("name", ""))
@@ -126,24 +123,21 @@ class ProjectDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-CollaboratorEntrySchema = inline_serializer(
-    "CollaboratorEntry",
+CollaboratorFields = inline_serializer(
+    "Collaborator",
     {
-        "entry": inline_serializer(
-            "Collaborator",
-            {
-                "id": serializers.CharField(),
-                "projectId": serializers.UUIDField(),
-                "username": serializers.CharField(),
-                "createdBy": serializers.CharField(),
-            },
-        )
+        "id": serializers.CharField(),
+        "projectId": serializers.UUIDField(),
+        "username": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
     },
 )
+CollaboratorEntrySchema = entry_schema(CollaboratorFields)
 
 
 class CollaboratorListApi(APIView):
-    @extend_schema(operation_id="listCollaborators", responses={200: CollaboratorEntrySchema})
+    @extend_schema(operation_id="listCollaborators", responses={200: list_schema(CollaboratorFields)})
     def get(self, request, project_id):
         project = project_for(request.user, project_id)
         return ModelingPagination().paginate(selectors.collaborators_of(project), request, collaborator_entry)

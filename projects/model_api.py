@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import UnsupportedMediaType
@@ -21,6 +22,7 @@ from modeler import strict_json
 from modeler.api.envelopes import entry
 from modeler.api.files import attachment_response
 from modeler.api.input import validated
+from modeler.api.openapi import entry_schema, list_schema
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.api.parsers import PayloadTooLarge, read_capped
 from modeler.problems import ModelingError, Problem, ValidationFailed
@@ -174,25 +176,37 @@ class ModelUpdateInput(serializers.Serializer):
     extensions = serializers.JSONField(required=False, allow_null=True)
 
 
-ModelEntrySchema = inline_serializer(
-    "ModelEntry",
+ModelFields = inline_serializer(
+    "Model",
     {
-        "entry": inline_serializer(
-            "Model",
-            {
-                "id": serializers.UUIDField(),
-                "name": serializers.CharField(),
-                "type": serializers.CharField(),
-                "version": serializers.CharField(),
-                "description": serializers.CharField(),
-                "contentType": serializers.CharField(),
-                "extensions": serializers.JSONField(),
-                "createdBy": serializers.CharField(),
-                "creationDate": serializers.DateTimeField(),
-                "lastModifiedBy": serializers.CharField(),
-                "lastModifiedDate": serializers.DateTimeField(),
-            },
-        )
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "type": serializers.CharField(),
+        "version": serializers.CharField(),
+        "description": serializers.CharField(allow_blank=True),
+        "contentType": serializers.CharField(),
+        "extensions": serializers.JSONField(allow_null=True),
+        "projectId": serializers.UUIDField(),
+        "scope": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
+        "lastModifiedBy": serializers.CharField(),
+        "lastModifiedDate": serializers.DateTimeField(),
+    },
+)
+ModelEntrySchema = entry_schema(ModelFields)
+# Stored content as sent: a connector's JSON document or a process's BPMN XML, as an attachment.
+STORED_FILE_RESPONSES = {
+    (200, "application/json"): OpenApiTypes.OBJECT,
+    (200, "application/xml"): OpenApiTypes.BINARY,
+}
+ModelVersionFields = inline_serializer(
+    "ModelVersion",
+    {
+        "version": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
+        "contentSize": serializers.IntegerField(),
     },
 )
 
@@ -203,7 +217,7 @@ class ProjectModelsApi(APIView):
         parameters=[
             OpenApiParameter("type", str, description=" | ".join(t.name for t in registered_types()) or None)
         ],
-        responses={200: ModelEntrySchema},
+        responses={200: list_schema(ModelFields)},
     )
     def get(self, request, project_id):
         project = project_for(request.user, project_id)
@@ -364,7 +378,7 @@ class ModelDetailApi(APIView):
 class ModelContentApi(APIView):
     parser_classes = [parsers.MultiPartParser, RawBodyParser]
 
-    @extend_schema(operation_id="getModelContent", responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(operation_id="getModelContent", responses=STORED_FILE_RESPONSES)
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
         return _with_etag(_content_file(model), model)
@@ -390,14 +404,14 @@ class ModelContentApi(APIView):
 
 
 class ModelExportApi(APIView):
-    @extend_schema(operation_id="exportModel", responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(operation_id="exportModel", responses=STORED_FILE_RESPONSES)
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
         return _with_etag(_content_file(model), model)
 
 
 class ModelVersionsApi(APIView):
-    @extend_schema(operation_id="listModelVersions", responses={200: dict})
+    @extend_schema(operation_id="listModelVersions", responses={200: list_schema(ModelVersionFields)})
     def get(self, request, model_id):
         model = model_for(request.user, model_id)
         versions = model.versions.order_by("-version")
