@@ -74,6 +74,7 @@ class BasicAuthentication(authentication.BasicAuthentication):
         key = _credentials_key(userid, password)
         user = _remembered_user(key)
         if user is not None:
+            # No lockout check here: only the right password finds an entry, so it helps no guesser.
             return (user, None)
         # django-axes flags the request it is given; the Django request is the one its middleware sees.
         http_request = getattr(request, "_request", request)
