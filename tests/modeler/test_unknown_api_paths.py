@@ -1,0 +1,31 @@
+"""An unknown API path answers a JSON 404 in the API's error shape for every method, also to a
+signed-in browser session whose request carries no CSRF token (not Django's HTML CSRF page)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_unknown_api_path_is_a_json_404_for_every_method(owner, method):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    response = getattr(client, method)(
+        "/modeling-service/v1/no/such/thing", data="{}", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["errorCode"] == "not_found"
+    assert body["path"] == "/modeling-service/v1/no/such/thing"
+
+
+def test_html_pages_still_enforce_csrf(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    response = client.post("/projects/", {"name": "no-token"})
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
