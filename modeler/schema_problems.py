@@ -72,4 +72,6 @@ def schema_problems(
 ) -> list[Problem]:
     """The first MAX_PROBLEMS violations in document order (the rest counted, not collected)."""
     found = capped(schema_problem(error, validator_set) for error in validator.iter_errors(document))
-    return sorted(found, key=lambda problem: (problem.error_code == "too_many_problems", problem.reference_id or ""))
+    return sorted(
+        found, key=lambda problem: (problem.error_code == "too_many_problems", problem.reference_id or "")
+    )

@@ -7,8 +7,8 @@ from django.views import View
 
 from modeler.roles import RoleRequiredMixin
 from processes.mapping import MAPPING_TYPES, VARIABLE_TYPES
-from projects.permissions import ProjectAction
 from projects.model_types import content_text
+from projects.permissions import ProjectAction
 from projects.views import ModelCreateView, model_of_type
 
 PROCESS = "PROCESS"

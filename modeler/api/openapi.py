@@ -15,6 +15,18 @@ def entry_schema(item: serializers.Serializer) -> serializers.Serializer:
     return inline_serializer(f"{type(item).__name__}Entry", {"entry": item})
 
 
+_PAGINATION = inline_serializer(
+    "Pagination",
+    {
+        "count": serializers.IntegerField(),
+        "hasMoreItems": serializers.BooleanField(),
+        "maxItems": serializers.IntegerField(),
+        "skipCount": serializers.IntegerField(),
+        "totalItems": serializers.IntegerField(),
+    },
+)
+
+
 def list_schema(item: serializers.Serializer) -> serializers.Serializer:
     """`{"list": {"entries": [{"entry": item}], "pagination": {…}}}`."""
     name = type(item).__name__
@@ -25,16 +37,7 @@ def list_schema(item: serializers.Serializer) -> serializers.Serializer:
                 f"{name}ListBody",
                 {
                     "entries": inline_serializer(f"{name}ListEntry", {"entry": item}, many=True),
-                    "pagination": inline_serializer(
-                        "Pagination",
-                        {
-                            "count": serializers.IntegerField(),
-                            "hasMoreItems": serializers.BooleanField(),
-                            "maxItems": serializers.IntegerField(),
-                            "skipCount": serializers.IntegerField(),
-                            "totalItems": serializers.IntegerField(),
-                        },
-                    ),
+                    "pagination": _PAGINATION,
                 },
             )
         },

@@ -77,12 +77,11 @@ def test_unstorable_text_in_a_connector_is_refused(owner_api, movies, replace, t
 def test_unstorable_values_in_extensions_are_refused(owner_api, process, value, code, text):
     before = _snapshot(process)
     process_id = next(iter(process.extensions))
-    variable = '{"id": "v1", "name": "score", "type": "integer", "value": %s}' % value
-    extensions = '{"%s": {"properties": {"v1": %s}, "mappings": {}, "constants": {}}}' % (
-        process_id,
-        variable,
+    variable = f'{{"id": "v1", "name": "score", "type": "integer", "value": {value}}}'
+    extensions = (
+        f'{{"{process_id}": {{"properties": {{"v1": {variable}}}, "mappings": {{}}, "constants": {{}}}}}}'
     )
-    body = '{"extensions": %s}' % extensions
+    body = f'{{"extensions": {extensions}}}'
     _assert_refused(
         owner_api.put(f"{API}/models/{process.pk}", body, content_type="application/json"), code, text
     )
