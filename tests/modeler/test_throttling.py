@@ -83,7 +83,10 @@ def _skip_without_redis() -> None:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             pass
     except OSError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (start it with `service redis-server start`)")
+        reason = "Redis is not running on 127.0.0.1:6379 (start it with `service redis-server start`)"
+        if os.environ.get("MODELER_REQUIRE_REDIS"):
+            pytest.fail(f"{reason} and MODELER_REQUIRE_REDIS is set")
+        pytest.skip(reason)
 
 
 @pytest.fixture
