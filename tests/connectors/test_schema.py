@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from connectors.catalog import catalog_entries
-from connectors.schema import check_connector, initial_connector, parse_connector, rename_connector
-from modeler.problems import ValidationFailed
+from connectors.schema import (
+    check_connector,
+    initial_connector,
+    parse_connector,
+    rename_connector,
+    strip_secure_values,
+)
+from modeler.problems import MAX_PROBLEMS, ValidationFailed
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "movies-apa.json"
 
@@ -112,3 +118,71 @@ def test_catalog_entries_are_sorted_with_their_parameters():
         {"id": "i1", "name": "movieName", "type": "string", "required": True, "description": ""}
     ]
     assert entry["outputs"][0]["name"] == "movieDescription"
+
+
+# --- issue 9: real files; issue 8: secure values, bounded problem lists ------------------------
+
+CONNECTORS = FIXTURE.parent / "connectors"
+
+
+def test_an_action_key_differing_from_its_id_is_accepted():
+    raw = (CONNECTORS / "action-key-differs-from-id.json").read_bytes()
+    check = check_connector(raw)
+    assert check.name == "coin"
+    assert list(check.parsed["actions"]) == ["flipAction"]
+    assert check.parsed["actions"]["flipAction"]["id"] == "flipActionId"
+    assert [implementation for implementation, _ in catalog_entries("m1", check.parsed)] == ["coin.flip"]
+
+
+def test_a_secure_connector_variable_with_a_value_is_refused_without_echoing_it():
+    raw = (CONNECTORS / "secure-config-with-value.json").read_bytes()
+    with pytest.raises(ValidationFailed) as caught:
+        parse_connector(raw)
+    assert caught.value.error_code == "schema_violation"
+    assert [(p.error_code, p.reference_id) for p in caught.value.problems] == [
+        ("secure_value", "#/config/1/value")
+    ]
+    assert "The secure connector variable 'WEATHER_API_KEY' holds a value" in caught.value.message
+    assert "canary-4b1f7e" not in caught.value.message + repr(caught.value.problems)
+
+
+def test_a_secure_variable_with_an_empty_value_and_a_plain_variable_with_a_value_are_fine():
+    document = {
+        "name": "weather",
+        "config": [
+            {"name": "URL", "value": "https://weather.example"},
+            {"name": "KEY", "value": "", "secure": True},
+            {"name": "OTHER", "value": "x", "secure": False},
+        ],
+    }
+    assert check_connector(json.dumps(document).encode()).name == "weather"
+
+
+def test_strip_secure_values_removes_them_with_a_warning_each():
+    raw = (CONNECTORS / "secure-config-with-value.json").read_bytes()
+    stripped, warnings = strip_secure_values(raw)
+    assert [(w.warning, w.error_code, w.reference_id) for w in warnings] == [
+        (True, "secure_value_removed", "#/config/1/value")
+    ]
+    assert b"canary-4b1f7e" not in stripped
+    document = json.loads(stripped)
+    assert list(document) == list(json.loads(raw))  # key order kept
+    assert [c["value"] for c in document["config"]] == ["https://weather.example", "", ""]
+    assert check_connector(stripped).name == "weather"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [FIXTURE.read_bytes(), b"{not json", b"[]", b'{"name": "x", "config": [1]}'],
+    ids=["nothing-to-strip", "not-json", "not-object", "odd-config"],
+)
+def test_strip_secure_values_leaves_other_content_byte_identical(raw):
+    assert strip_secure_values(raw) == (raw, [])
+
+
+def test_duplicate_names_are_capped():
+    parameters = [{"id": str(n), "name": "p", "type": "string"} for n in range(2000)]
+    document = {"name": "movies", "actions": {"a": {"id": "a", "name": "get", "inputs": parameters}}}
+    problems = problems_of(document)
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1].startswith("Only the first 100 problems are listed; at least ")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from modeler.problems import ValidationFailed
+from modeler.problems import MAX_PROBLEMS, ValidationFailed
 from processes import bpmn, mapping
 from tests.processes.conftest import BPMN_FIXTURES, extensions_with, process_xml, variable
 
@@ -225,3 +227,101 @@ def test_file_has_a_stable_order_and_the_apa_shape():
     properties = document["extensions"]["Process_movies"]["properties"]
     assert [v["name"] for v in properties.values()] == ["movieDescription", "movieName"]
     assert list(properties["var-movieName"]) == ["id", "name", "type", "required"]
+
+
+# --- the published schema and the checks agree (issue 9) ---------------------------------------
+
+_KEYS = st.sampled_from(
+    ["Process_movies", "Task_1", "Event_start", "properties", "mappings", "constants", "movieName", "var-1"]
+) | st.text(max_size=12)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _strategy(node: dict, root: dict) -> st.SearchStrategy:
+    """Documents valid against a JSON Schema node, for the subset of draft 7 our schema uses."""
+    if "$ref" in node:
+        return st.deferred(lambda: _strategy(root["definitions"][node["$ref"].rsplit("/", 1)[-1]], root))
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    kind = node.get("type")
+    if kind == "string":
+        return st.text(min_size=node.get("minLength", 0), max_size=min(node.get("maxLength", 30), 30))
+    if kind == "boolean":
+        return st.booleans()
+    if kind != "object":
+        return _JSON
+    properties = {key: _strategy(value, root) for key, value in node.get("properties", {}).items()}
+    required = set(node.get("required", ()))
+    known = st.fixed_dictionaries(
+        {key: value for key, value in properties.items() if key in required},
+        optional={key: value for key, value in properties.items() if key not in required},
+    )
+    additional = node.get("additionalProperties", True)
+    if additional is False:
+        extra = st.just({})
+    else:
+        values = _strategy(additional, root) if isinstance(additional, dict) else _JSON
+        extra = st.dictionaries(_KEYS.filter(lambda key: key not in properties), values, max_size=3)
+    documents = st.tuples(known, extra).map(lambda pair: {**pair[1], **pair[0]})
+    for key, needed in node.get("dependencies", {}).items():
+        documents = documents.filter(lambda d, key=key, needed=needed: key not in d or set(needed) <= set(d))
+    return documents
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_strategy(mapping.extensions_schema(), mapping.extensions_schema()))
+def test_no_document_the_schema_accepts_is_refused_by_the_checks(document):
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(mapping.extensions_schema())
+    assert validator.is_valid(document)  # the strategy makes only valid documents
+    extensions = mapping.read_extensions(document)  # never raises for a valid document
+    bpmn_outline = outline()
+    completed = mapping.complete_extensions(bpmn_outline, extensions, CATALOG, {})
+    problems = mapping.check_extensions(bpmn_outline, completed, CATALOG)
+    assert all(isinstance(problem, mapping.Problem) for problem in problems)
+    assert len(problems) <= MAX_PROBLEMS + 1
+    written = json.loads(mapping.extensions_file("m1", "rank-movie", completed))
+    assert validator.is_valid(written)  # what we write, the schema (and so the checks) accept
+    assert mapping.read_extensions(written) == completed
+
+
+def test_the_strategy_reaches_the_interesting_shapes():
+    """The property test cannot pass vacuously: its strategy does make the shapes of issue 9."""
+    seen = set()
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_strategy(mapping.extensions_schema(), mapping.extensions_schema()))
+    def collect(document):
+        for entry in (document.get("extensions") or {}).values():
+            for declared in (entry.get("properties") or {}).values():
+                seen.add("no-required" if "required" not in declared else "required")
+                seen.add(declared["type"])
+            for row_map in (entry.get("mappings") or {}).values():
+                for rows in (row_map.get("inputs") or {}, row_map.get("outputs") or {}):
+                    seen.update("empty-row" if not row else "row" for row in rows.values())
+        if "extensions" not in document:
+            seen.add("no-extensions")
+        if set(document) & set(mapping.METADATA_KEYS):
+            seen.add("metadata")
+
+    collect()
+    assert {"no-required", "required", "content", "empty-row", "row", "no-extensions", "metadata"} <= seen
+
+
+def test_check_extensions_is_capped():
+    variables = [variable(f"{n}bad") for n in range(1000)]
+    problems = mapping.check_extensions(outline(), extensions_with(*variables), CATALOG)
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1].error_code == "too_many_problems"
+    assert problems[-1].problem == "900 more problems not shown"
