@@ -497,9 +497,10 @@ def _name_conflict(name: str) -> Conflict:
     return Conflict(text, [Problem("Data integrity violation", text, error_code="name_conflict")])
 
 
-def _create_model(actor, project: Project, model: ArchiveModel, ids: dict[str, str]) -> Model:
-    """One model row, its first version and derived rows (as services.model_create, minus the
-    workspace write, which the import does once the whole transaction has committed)."""
+def _create_model(actor, project: Project, model: ArchiveModel, ids: dict[str, str]) -> ModelVersion:
+    """One model row and its derived rows (as services.model_create, minus the workspace write,
+    which the import does once the whole transaction has committed); returns its first version,
+    which the caller inserts with the others in one statement."""
     mtype = model_type(model.type_name)
     check = model.check
     assert check is not None
@@ -521,12 +522,11 @@ def _create_model(actor, project: Project, model: ArchiveModel, ids: dict[str, s
         created_by=actor.username,
         last_modified_by=actor.username,
     )
-    ModelVersion.objects.create(
-        model=row, version=1, content=content, extensions=extensions, created_by=actor.username
-    )
     if mtype.after_save:
         mtype.after_save(row, check)
-    return row
+    return ModelVersion(
+        model=row, version=1, content=content, extensions=extensions, created_by=actor.username
+    )
 
 
 def _refuse_in_file(model: ArchiveModel, exc: ValidationFailed) -> ValidationFailed:
@@ -563,12 +563,14 @@ def store_project(
             )
             for permission in OWNER_PERMISSIONS:
                 assign_perm(permission.value, actor, project)
+            versions = []
             for index, model in enumerate(archive.models):
                 progress("store", index + 1, len(archive.models), model.path)
                 try:
-                    _create_model(actor, project, model, ids)
+                    versions.append(_create_model(actor, project, model, ids))
                 except ValidationFailed as exc:
                     raise _refuse_in_file(model, exc) from None
+            ModelVersion.objects.bulk_create(versions, batch_size=50)
     except IntegrityError:
         raise _name_conflict(project_name) from None
     rebuild_workspace(project)
@@ -599,9 +601,9 @@ def project_files(
 ) -> dict[str, bytes]:
     """Every file of the project in the export layout, manifest first, then by path."""
     files: dict[str, bytes] = {}
-    rows = list(
-        models if models is not None else Model.objects.filter(project=project).order_by("type", "name")
-    )
+    if models is None:
+        models = Model.objects.filter(project=project).defer("problems").order_by("type", "name")
+    rows = list(models)
     for index, model in enumerate(rows):
         progress("export", index + 1, len(rows), model.name)
         files.update(services.model_files(model))
