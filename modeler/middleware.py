@@ -1,5 +1,7 @@
 """Request guards around every view: a dropped database connection answers 503 with
-Retry-After (not 500), and a URL no database can hold (NUL, unpaired surrogates) answers 400."""
+Retry-After (not 500), a URL no database can hold (NUL, unpaired surrogates) answers 400, and
+an answer given before the body was read (413, 415, 401 …) still reaches a client that is
+sending it (the body is read and dropped, within a bound, instead of resetting the connection)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from modeler.api import API_PREFIX
 from modeler.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, json_error
+from modeler.api.parsers import drain
 from modeler.strict_json import UNSTORABLE_TEXT
 
 logger = logging.getLogger(__name__)
@@ -58,3 +61,24 @@ class UnstorableURLMiddleware:
                 return json_error(request, status=400, message=message, error_code="invalid_text")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DrainRequestBodyMiddleware:
+    """Read what is left of the request body (at most DRAIN_LIMIT_BYTES) once the answer is made.
+
+    gunicorn closes a connection whose body was not read; a client still sending a large body
+    then sees a reset instead of our 413 or 415. Outermost, so it runs after every other layer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        stream = getattr(request, "_stream", None)
+        if stream is not None and hasattr(stream, "read"):
+            try:
+                drain(stream)
+            except OSError:  # the client went away: nothing left to protect
+                pass
+        return response

@@ -21,6 +21,7 @@ class JSONParseError(exceptions.ParseError):
 
 # A refused body is still read (and dropped) up to this much, so that the client, still sending,
 # receives the 413 instead of a connection reset; beyond it the server closes the connection.
+# modeler.middleware.DrainRequestBodyMiddleware does it for every request.
 DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 _DRAIN_CHUNK = 256 * 1024
 
@@ -41,7 +42,6 @@ def read_capped(stream, limit: int, what: str) -> bytes:
         return b""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        drain(stream)
         raise PayloadTooLarge(f"{what} is larger than the limit of {limit} bytes ({limit // 1024} KiB).")
     return data
 

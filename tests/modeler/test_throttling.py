@@ -7,13 +7,10 @@ the database handler and with Redis; the gunicorn test proves the limit holds ac
 from __future__ import annotations
 
 import base64
-import http.client
 import io
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +22,10 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 
 from modeler.roles import APS_MODELER
+from tests import live_gunicorn
 from tests.factories import PASSWORD, make_user
 
 API = "/modeling-service/v1"
@@ -189,12 +186,6 @@ GUESSES = GUNICORN_LIMIT + 5
 SECOND_ADDRESS = "127.0.0.2"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cheap_password(password: str) -> str:
     """A hash that is quick to check (the server's default PBKDF2 costs ~1.5 s per check here).
 
@@ -203,22 +194,7 @@ def _cheap_password(password: str) -> str:
     return PBKDF2SHA1PasswordHasher().encode(password, uuid.uuid4().hex[:12], iterations=1000)
 
 
-class Server:
-    def __init__(self, port: int, log: Path):
-        self.port = port
-        self.log = log
-
-    def request(self, method, path, *, body=None, headers=None, source=None):
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=15, source_address=(source, 0) if source else None
-        )
-        try:
-            conn.request(method, path, body, headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read().decode()
-        finally:
-            conn.close()
-
+class Server(live_gunicorn.Server):
     def form_login(self, path, username, password, *, source=None):
         status, headers, page = self.request("GET", path, source=source)
         assert status == 200, page[:500]
@@ -242,71 +218,16 @@ class Server:
             "GET", f"{API}/projects", headers={"Authorization": _basic(username, password)}, source=source
         )
 
-    def pids_serving(self, path_part: str) -> set[str]:
-        lines = self.log.read_text().splitlines()
-        return {line.split()[0] for line in lines if path_part in line}
-
 
 @pytest.fixture(params=["database", "redis"])
 def gunicorn(request, tmp_path):
     """gunicorn with WORKERS workers on the test database; counters in it, or in Redis (REDIS_URL)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: gunicorn's workers share the test database")
+    env = {"LOGIN_THROTTLE_ATTEMPTS": str(GUNICORN_LIMIT)}
     if request.param == "redis":
         _skip_without_redis()
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    port = _free_port()
-    log = tmp_path / "access.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CONN_MAX_AGE": "0",
-        "DEBUG": "0",
-        "MODELER_ENV": "development",
-        "LOGIN_THROTTLE_ATTEMPTS": str(GUNICORN_LIMIT),
-        "MODELER_WORKSPACE_DIR": str(tmp_path / "workspace"),
-        "DJANGO_SETTINGS_MODULE": "modeler.settings",
-    }
-    env.pop("REDIS_URL", None)
-    if request.param == "redis":
         env["REDIS_URL"] = REDIS_URL  # usernames are unique per run, so are the counters' keys
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "modeler.wsgi",
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            str(log),
-            "--access-logformat",
-            "%(p)s %(s)s %(m)s %(U)s",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                assert process.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
-                time.sleep(0.2)
-        yield Server(port, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with live_gunicorn.gunicorn(tmp_path, workers=WORKERS, env=env) as server:
+        yield Server(server.port, server.log)
 
 
 @pytest.mark.postgres
