@@ -5,6 +5,7 @@ sending it (the body is read and dropped, within a bound, instead of resetting t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import InterfaceError, OperationalError
@@ -77,8 +78,6 @@ class DrainRequestBodyMiddleware:
         response = self.get_response(request)
         stream = getattr(request, "_stream", None)
         if stream is not None and hasattr(stream, "read"):
-            try:
+            with contextlib.suppress(OSError):  # the client went away: nothing left to protect
                 drain(stream)
-            except OSError:  # the client went away: nothing left to protect
-                pass
         return response
