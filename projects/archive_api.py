@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modeler.api.envelopes import entry
+from modeler.api.files import attachment_response
 from modeler.api.input import validated
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.api.parsers import PayloadTooLarge, read_capped
@@ -113,17 +114,12 @@ def uploaded_zip(request) -> bytes:
     return read_capped(upload, limit, "Invalid project archive: the archive")
 
 
-def zip_response(data: bytes, file_name: str, attachment: bool) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/zip")
-    disposition = "attachment" if attachment else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{file_name}"'
-    response["Content-Security-Policy"] = "sandbox"
+def zip_response(data: bytes, file_name: str) -> HttpResponse:
+    """A project or release zip: always an inert attachment (`?attachment=` is accepted for APA's
+    clients, but a stored file is never answered inline)."""
+    response = attachment_response(data, content_type="application/zip", filename=file_name)
     response["Content-Length"] = str(len(data))
     return response
-
-
-def _wants_attachment(request) -> bool:
-    return request.query_params.get("attachment", "").lower() in {"true", "1", "yes"}
 
 
 class ProjectImportApi(APIView):
@@ -149,7 +145,7 @@ class ProjectExportApi(APIView):
     )
     def get(self, request, project_id):
         project = project_for(request.user, project_id)
-        return zip_response(archive.export_zip(project), f"{project.name}.zip", _wants_attachment(request))
+        return zip_response(archive.export_zip(project), f"{project.name}.zip")
 
 
 class ProjectCopyApi(APIView):
@@ -230,7 +226,7 @@ class ReleaseExportApi(APIView):
         release = release_for(request.user, release_id)
         content = bytes(Release.objects.values_list("content", flat=True).get(pk=release.pk))
         name = f"{release.project.name}-release-{release.version}.zip"
-        return zip_response(content, name, _wants_attachment(request))
+        return zip_response(content, name)
 
 
 class ReleaseRestoreApi(APIView):
