@@ -107,12 +107,18 @@ def _refuse(message: str, code: str, line: int | None = None) -> ValidationFaile
 
 
 def _fromstring(data: bytes, parser: etree.XMLParser) -> etree._Element:
-    # The only call of etree.fromstring (a test walks the source): parse_xml's checks come first.
-    return etree.fromstring(data, parser)
+    """The only call of etree.fromstring (a test walks the source); `_checked` runs first."""
+    root = etree.fromstring(data, parser)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise _refuse(
+            "a DOCTYPE declaration is not allowed (DTDs and entities are refused)", "doctype_forbidden", 1
+        )
+    return root
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """The one way into lxml for user XML: bytes in, the root element out, or ValidationFailed."""
+def _checked(data: bytes) -> bytes:
+    """What is refused before libxml2 sees anything."""
     if not isinstance(data, bytes):
         raise TypeError("parse_xml takes bytes")
     if not data.strip():
@@ -127,18 +133,17 @@ def parse_xml(data: bytes) -> etree._Element:
             "doctype_forbidden",
             data[: data.find(b"<!DOCTYPE")].count(b"\n") + 1 if b"<!DOCTYPE" in data else None,
         )
+    return data
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """The one way into lxml for user XML: bytes in, the root element out, or ValidationFailed."""
     try:
-        root = _fromstring(data, _parser())
+        return _fromstring(_checked(data), _parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or None
         text = (exc.msg or "not well-formed").split(", line ")[0]
         raise _refuse(f"the document is not well-formed XML ({text})", "xml_malformed", line) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise _refuse(
-            "a DOCTYPE declaration is not allowed (DTDs and entities are refused)", "doctype_forbidden", 1
-        )
-    return root
 
 
 @cache
@@ -185,33 +190,33 @@ def check_root(root: etree._Element) -> None:
 _STREAM_LOG_SIZE = MAX_PROBLEMS
 
 
-def _streamed_schema_errors(data: bytes) -> list[str]:
-    """The first XSD violations found while parsing (libxml2's streaming validation): cheap, but
-    without lines.
+def _parse_validated(data: bytes) -> tuple[etree._Element, list[str]]:
+    """The root, and the first XSD violations libxml2 found while parsing (without lines).
 
-    Read from the parser's own log: the exception's log is lxml's per-thread global one, which
+    Validating while parsing costs about what parsing does, so a valid file (the usual case) is
+    parsed once; an invalid one is parsed again without the schema to get its tree. The messages
+    come from the parser's own log: the exception's log is lxml's per-thread global one, which
     still holds other documents' errors.
     """
     parser = _parser(bpmn_schema())
     try:
-        _fromstring(data, parser)
+        return _fromstring(_checked(data), parser), []
     except etree.XMLSyntaxError as exc:
+        root = parse_xml(data)  # refuses what is not well-formed
         schema_errors = (error.message for error in parser.error_log if error.domain_name == "SCHEMASV")
-        return list(islice(schema_errors, _STREAM_LOG_SIZE + 1)) or [exc.msg or "invalid"]
-    return []
+        return root, list(islice(schema_errors, _STREAM_LOG_SIZE + 1)) or [exc.msg or "invalid"]
 
 
-def schema_problems(data: bytes, root: etree._Element) -> Iterator[Problem]:
+def schema_problems(streamed: list[str], root: etree._Element) -> Iterator[Problem]:
     """XSD violations, each with its line: stored as errors (they block a release), never refused.
 
     APA never checked the XSD and real files break it in harmless ways (a missing
     `targetNamespace` is the most common), so a file that is still a BPMN model is kept.
     Validating the tree gives lines, but lxml computes each error's node path by walking the
     node's siblings: 95,000 errors among 95,000 siblings took 36 s. So the bytes are validated
-    while parsing first (0.3 s, no lines); only a document with fewer than MAX_PROBLEMS errors is
-    validated as a tree to find their lines.
+    while parsing first (0.3 s, no lines: `_parse_validated`); only a document with fewer than
+    MAX_PROBLEMS errors is validated as a tree to find their lines.
     """
-    streamed = _streamed_schema_errors(data)
     if not streamed:
         return
     if len(streamed) < _STREAM_LOG_SIZE:
@@ -535,10 +540,10 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     BPMN 2.0 `definitions`, duplicate ids, ids too long to store. Everything else is stored
     with its problems, at most MAX_PROBLEMS of them (plus one row counting the rest).
     """
-    root = parse_xml(data)
+    root, streamed = _parse_validated(data)
     check_root(root)
     ids = _ids(root)
-    return outline(root, chain(schema_problems(data, root), reference_problems(root, ids)))
+    return outline(root, chain(schema_problems(streamed, root), reference_problems(root, ids)))
 
 
 def check_process(content: bytes) -> ContentCheck:
