@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import parsers, serializers, status
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from modeler.api.envelopes import entry
 from modeler.api.files import attachment_response
 from modeler.api.input import validated
+from modeler.api.openapi import entry_schema, list_schema
 from modeler.api.pagination import ModelingPagination, apply_sort
 from modeler.api.parsers import PayloadTooLarge, read_capped
 from modeler.problems import ValidationFailed
@@ -49,25 +51,24 @@ def release_entry(release: Release) -> dict:
     }
 
 
-ReleaseEntrySchema = inline_serializer(
-    "ReleaseEntry",
+ReleaseFields = inline_serializer(
+    "Release",
     {
-        "entry": inline_serializer(
-            "Release",
-            {
-                "id": serializers.UUIDField(),
-                "name": serializers.CharField(),
-                "version": serializers.CharField(),
-                "comment": serializers.CharField(),
-                "projectId": serializers.UUIDField(),
-                "projectName": serializers.CharField(),
-                "createdBy": serializers.CharField(),
-                "creationDate": serializers.DateTimeField(),
-                "imported": serializers.BooleanField(),
-            },
-        )
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "version": serializers.CharField(),
+        "comment": serializers.CharField(allow_blank=True),
+        "projectId": serializers.UUIDField(),
+        "projectName": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
+        "lastModifiedBy": serializers.CharField(),
+        "lastModifiedDate": serializers.DateTimeField(),
+        "imported": serializers.BooleanField(),
     },
 )
+ReleaseEntrySchema = entry_schema(ReleaseFields)
+ZIP_RESPONSE = {(200, "application/zip"): OpenApiTypes.BINARY}
 ArchiveUpload = inline_serializer(
     "ProjectArchiveUpload", {"file": serializers.FileField(), "name": serializers.CharField(required=False)}
 )
@@ -141,7 +142,7 @@ class ProjectExportApi(APIView):
     @extend_schema(
         operation_id="exportProject",
         parameters=[OpenApiParameter("attachment", bool)],
-        responses={(200, "application/zip"): bytes},
+        responses=ZIP_RESPONSE,
     )
     def get(self, request, project_id):
         project = project_for(request.user, project_id)
@@ -174,8 +175,12 @@ class ProjectValidateApi(APIView):
 class ProjectReleasesApi(APIView):
     @extend_schema(
         operation_id="listReleases",
-        parameters=[OpenApiParameter("sort", str, description="version|creationDate , asc|desc")],
-        responses={200: ReleaseEntrySchema},
+        parameters=[
+            OpenApiParameter("skipCount", int),
+            OpenApiParameter("maxItems", int, description="Default 100, at most 1000"),
+            OpenApiParameter("sort", str, description="version|creationDate , asc|desc"),
+        ],
+        responses={200: list_schema(ReleaseFields)},
     )
     def get(self, request, project_id):
         project = project_for(request.user, project_id)
@@ -220,7 +225,7 @@ class ReleaseExportApi(APIView):
     @extend_schema(
         operation_id="exportRelease",
         parameters=[OpenApiParameter("attachment", bool)],
-        responses={(200, "application/zip"): bytes},
+        responses=ZIP_RESPONSE,
     )
     def get(self, request, release_id):
         release = release_for(request.user, release_id)
