@@ -5,6 +5,13 @@ the code base calls `etree.fromstring` (a test walks the source): user XML comes
 through `parse_xml`, which refuses DOCTYPEs, never loads DTDs or the network, never expands
 entities and keeps libxml2's size and depth limits. Walks are iterative (`iter()`), so a
 10,000-task file cannot hit Python's recursion limit.
+
+`read_bpmn` refuses only what cannot be a BPMN model (SPEC §5): not well-formed or unsafe XML,
+a root that is not BPMN 2.0 `definitions`, duplicate ids, ids longer than we can store. Real
+files from other tools (the OMG MIWG suite, APA, bpmn-js, Camunda, Trisotech) are stored with
+their problems: XSD violations and dangling references as errors with their line, references
+only the diagram makes as warnings, flow and name problems; each list is cut at MAX_PROBLEMS
+and produced lazily, so a hostile 5 MiB file costs about a second.
 """
 
 from __future__ import annotations
