@@ -100,6 +100,7 @@ ROUTES = [
     api("get", f"/models/{M}/content", role_holders=200, modeler=404),
     api("get", f"/models/{M}/export", role_holders=200, modeler=404),
     api("get", f"/models/{M}/versions", role_holders=200, modeler=404),
+    api("get", f"/models/{M}/scaffold", role_holders=200, modeler=404),
     api("get", f"/projects/{P}/implementations", role_holders=200, modeler=404),
     api("get", "/schemas/CONNECTOR", role_holders=200),
     html("get", f"/projects/{P}/processes/{X}/", role_holders=200, modeler=404),
