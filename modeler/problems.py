@@ -25,6 +25,7 @@ class Problem:
     warning: bool = False
     error_code: str = "validation_failed"
     reference_id: str | None = None
+    hidden: int = 0  # on a "more problems not shown" row: how many it stands for (never sent)
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -46,6 +47,7 @@ def more_problems(count: int, *, warning: bool) -> Problem:
         "Fix these and validate again.",
         warning=warning,
         error_code="too_many_problems",
+        hidden=count,
     )
 
 
@@ -53,13 +55,15 @@ def capped(problems: Iterable[Problem], limit: int = MAX_PROBLEMS) -> list[Probl
     """At most `limit` problems, plus one row counting the rest; reads at most 10 × limit items.
 
     Taking from an iterator stops the work that produces problems, so a hostile document costs
-    no more than `10 × limit` findings; past that the count is a lower bound ("at least N").
+    no more than `10 × limit` findings; past that the count is a lower bound ("at least N"). A
+    list cut before may be cut again (or joined to another): its last row keeps its count.
     """
     iterator = iter(problems)
     kept = list(islice(iterator, limit))
     rest = list(islice(iterator, 9 * limit))
     if rest:
-        kept.append(more_problems(len(rest), warning=all(problem.warning for problem in rest)))
+        count = sum(problem.hidden or 1 for problem in rest)
+        kept.append(more_problems(count, warning=all(problem.warning for problem in rest)))
     return kept
 
 

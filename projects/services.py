@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -12,12 +11,12 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict, capped
 from modeler.roles import APS_MODELER, has_role
-from modeler.timestamps import iso_utc
-from projects import workspace
+from projects import workspace, workspace_sync
 from projects.model_types import ContentCheck, ModelType, model_type
 from projects.models import Collaborator, Model, ModelVersion, Project
 from projects.names import dns_name_problems
 from projects.permissions import COLLABORATOR_PERMISSIONS, OWNER_PERMISSIONS
+from projects.workspace_sync import model_files, project_manifest  # noqa: F401  (the archive's)
 
 MAX_DESCRIPTION_LENGTH = 4000
 
@@ -86,40 +85,47 @@ def project_create(*, actor, name: object, description: object = "") -> Project:
 
 
 def project_update(*, actor, project: Project, name: object = None, description: object = None) -> Project:
-    changed = []
-    if name is not None:
-        new_name = _check_name(name)
-        if new_name != project.name and _name_taken(project.owner, new_name, exclude_id=project.pk):
-            raise _conflict(new_name)
-        project.name = new_name
-        changed.append("name")
-    if description is not None:
-        project.description = _check_description(description)
-        changed.append("description")
-    project.last_modified_by = actor.username
-    old_dir = workspace.project_dir(
-        project.owner_id, Project.objects.values_list("name", flat=True).get(pk=project.pk)
-    )
-    old_manifest = f"{old_dir.name}.json"
+    new_name = _check_name(name) if name is not None else None
+    new_description = _check_description(description) if description is not None else None
     try:
         with transaction.atomic():
-            project.save(update_fields=[*changed, "last_modified_by", "last_modified_date"])
+            # The name it has now, read under the row lock: a rename racing another one moves
+            # the folder the project really has, never one it had before the other rename.
+            current = Project.objects.select_for_update().filter(pk=project.pk).first()
+            if current is None:
+                raise NotFound(f"Project not found: {project.pk}")
+            old_name = current.name
+            changed = []
+            if new_name is not None:
+                if new_name != old_name and _name_taken(current.owner_id, new_name, exclude_id=current.pk):
+                    raise _conflict(new_name)
+                current.name = new_name
+                changed.append("name")
+            if new_description is not None:
+                current.description = new_description
+                changed.append("description")
+            current.last_modified_by = actor.username
+            current.save(update_fields=[*changed, "last_modified_by", "last_modified_date"])
     except IntegrityError:
-        raise _conflict(project.name) from None
-    new_dir = workspace.project_dir(project.owner_id, project.name)
-    if new_dir != old_dir:
-        workspace.move_tree(old_dir, new_dir)
-        workspace.write_files(new_dir, {}, remove=(old_manifest,))
-    _write_manifest(project)
+        raise _conflict(str(new_name)) from None
+    if current.name != old_name:
+        workspace_sync.rebuild(current.pk, left=[workspace.project_dir(current.owner_id, old_name)])
+    else:
+        _write_manifest(current)
+    project.name, project.description = current.name, current.description
+    project.last_modified_by, project.last_modified_date = (
+        current.last_modified_by,
+        current.last_modified_date,
+    )
     return project
 
 
 def project_delete(*, actor, project: Project) -> None:
-    folder = workspace.project_dir(project.owner_id, project.name)
+    project_id, folder = project.pk, workspace.project_dir(project.owner_id, project.name)
     with transaction.atomic():
-        _lock_project(project.pk, exclusive=True)  # waits for the saves under way, blocks new ones
+        _lock_project(project_id, exclusive=True)  # waits for the saves under way, blocks new ones
         project.delete()
-    workspace.remove_tree(folder)
+    workspace_sync.remove(project_id, folder)
 
 
 def collaborator_add(*, actor, project: Project, username: str) -> Collaborator:
@@ -157,53 +163,16 @@ def collaborator_remove(*, actor, project: Project, username: str) -> None:
 # --- the workspace copy -------------------------------------------------------------------
 
 
-def project_manifest(project: Project) -> bytes:
-    """The `<project-name>.json` manifest of SPEC §4.1."""
-    manifest = {
-        "id": str(project.pk),
-        "name": project.name,
-        "description": project.description,
-        "version": str(project.version),
-        "createdBy": project.created_by,
-        "creationDate": iso_utc(project.creation_date),
-        "lastModifiedBy": project.last_modified_by,
-        "lastModifiedDate": iso_utc(project.last_modified_date),
-        "users": [],
-        "groups": [],
-    }
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def _write_manifest(project: Project) -> None:
-    folder = workspace.project_dir(project.owner_id, project.name)
-    workspace.write_files(folder, {f"{project.name}.json": project_manifest(project)})
-
-
-def model_files(model: Model) -> dict[str, bytes]:
-    """Every file of one model in the zip/workspace layout: its content and derived files."""
-    mtype = model_type(model.type)
-    files = {mtype.file_name(model.name): bytes(model.content)}
-    for name, data in mtype.derived_files(
-        str(model.pk), model.name, bytes(model.content), model.extensions
-    ).items():
-        files[f"{mtype.folder}/{name}"] = data
-    return files
-
-
-def _sync_model_files(model: Model, previous_files: tuple[str, ...] = ()) -> None:
-    folder = workspace.project_dir(model.project.owner_id, model.project.name)
-    workspace.write_files(folder, model_files(model), remove=previous_files)
+    workspace_sync.sync_manifest(project.pk)
 
 
 def workspace_rebuild(project: Project) -> None:
     """Rewrite a project's workspace folder from the database (the source of truth)."""
-    folder = workspace.project_dir(project.owner_id, project.name)
-    workspace.remove_tree(folder)
-    files = {f"{project.name}.json": project_manifest(project)}
-    for model in project.models.all():
-        files.update(model_files(model))
-    if not workspace.write_files(folder, files):
-        raise OSError(f"could not write the workspace of {project.name} under {folder}")
+    if not workspace_sync.rebuild(project.pk):
+        raise OSError(
+            f"could not write the workspace of {project.name} under {workspace_sync.folder_of(project)}"
+        )
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -331,7 +300,7 @@ def model_create(
                 mtype.after_save(model, check)
     except IntegrityError:
         raise _model_conflict(project, mtype, name) from None
-    _sync_model_files(model)
+    workspace_sync.sync_models(project.pk, [(mtype.name, name)])
     return model, check
 
 
@@ -411,11 +380,11 @@ def model_save_content(
     try:
         with transaction.atomic():
             current = _locked(model, expected_version)
-            previous = mtype.file_names(current.name)
+            previous = current.name
             check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
     except IntegrityError:
         raise _model_conflict(model.project, mtype, new_name) from None
-    _sync_model_files(current, previous)
+    workspace_sync.sync_models(current.project_id, [(mtype.name, previous), (mtype.name, current.name)])
     return current, check
 
 
@@ -442,7 +411,7 @@ def model_update(
     try:
         with transaction.atomic():
             current = _locked(model, expected_version)
-            previous = mtype.file_names(current.name)
+            previous = current.name
             if renamed and (
                 Model.objects.filter(project_id=current.project_id, type=current.type, name=name).exists()
             ):
@@ -463,17 +432,15 @@ def model_update(
                 current.save(update_fields=["description", "last_modified_by", "last_modified_date"])
     except IntegrityError:
         raise _model_conflict(model.project, mtype, str(name)) from None
-    _sync_model_files(current, previous)
+    workspace_sync.sync_models(current.project_id, [(mtype.name, previous), (mtype.name, current.name)])
     return current
 
 
 def model_delete(*, actor, model: Model) -> None:
-    files = model_type(model.type).file_names(model.name)
-    folder = workspace.project_dir(model.project.owner_id, model.project.name)
     with transaction.atomic():
         current = _locked(model, None)
         current.delete()
-    workspace.write_files(folder, {}, remove=files)
+    workspace_sync.sync_models(current.project_id, [(current.type, current.name)])
 
 
 def project_transfer(*, actor, project: Project, new_owner) -> Project:
@@ -509,9 +476,6 @@ def project_transfer(*, actor, project: Project, new_owner) -> Project:
             current.save(update_fields=["owner", "last_modified_by", "last_modified_date"])
     except IntegrityError:
         raise _conflict(project.name) from None
-    old_dir = workspace.project_dir(old_owner_id, current.name)
-    new_dir = workspace.project_dir(new_owner.pk, current.name)
-    workspace.move_tree(old_dir, new_dir)
-    _write_manifest(current)
+    workspace_sync.rebuild(current.pk, left=[workspace.project_dir(old_owner_id, current.name)])
     project.owner, project.last_modified_by = new_owner, current.last_modified_by
     return current

@@ -27,6 +27,14 @@ def test_capped_keeps_the_first_and_counts_the_rest():
     assert "at least 900 more" in capped(iter([P("x")] * 5000), limit=100)[-1].description
 
 
+def test_a_cut_list_keeps_its_count_when_cut_again_or_joined():
+    first = capped([P(f"a{n}") for n in range(300)])  # 100 + "200 more"
+    assert capped(first) == first
+    joined = capped([*first, *capped([P(f"b{n}") for n in range(5)])])
+    assert len(joined) == MAX_PROBLEMS + 1
+    assert joined[-1].problem == "205 more problems not shown"
+
+
 def _assert_capped_refusal(response):
     assert response.status_code == 400, response.content[:300]
     body = response.json()

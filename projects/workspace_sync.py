@@ -1,0 +1,227 @@
+"""The workspace kept in step with the database: one writer per project, files from committed rows.
+
+Every write to a project's folder happens after the change has committed, in a short transaction
+that first takes the project's lock (a PostgreSQL advisory lock keyed by the project id), then
+reads what is committed now and writes that. Two saves of one model, a rename racing a save, a
+delete racing either: whichever sync runs last writes the latest committed state, so the folder
+never ends on a loser's files, a stale version, or files in a folder the project has left.
+
+`drift()` compares the whole workspace with the database (missing, stale and orphan files and
+folders) and `repair()` makes them equal again: `manage.py rebuild_workspace [--check]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from modeler.timestamps import iso_utc
+from projects import workspace
+from projects.model_types import model_type
+from projects.models import Model, Project
+
+# A model a change touched, by (type, name): the files of that name are rewritten from the
+# model that holds it now, or removed when none does.
+Touched = tuple[str, str]
+
+
+def project_manifest(project: Project) -> bytes:
+    """The `<project-name>.json` manifest of SPEC §4.1."""
+    manifest = {
+        "id": str(project.pk),
+        "name": project.name,
+        "description": project.description,
+        "version": str(project.version),
+        "createdBy": project.created_by,
+        "creationDate": iso_utc(project.creation_date),
+        "lastModifiedBy": project.last_modified_by,
+        "lastModifiedDate": iso_utc(project.last_modified_date),
+        "users": [],
+        "groups": [],
+    }
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def model_files(model: Model) -> dict[str, bytes]:
+    """Every file of one model in the zip/workspace layout: its content and derived files."""
+    mtype = model_type(model.type)
+    files = {mtype.file_name(model.name): bytes(model.content)}
+    for name, data in mtype.derived_files(
+        str(model.pk), model.name, bytes(model.content), model.extensions
+    ).items():
+        files[f"{mtype.folder}/{name}"] = data
+    return files
+
+
+def project_files(project: Project) -> dict[str, bytes]:
+    """Every file of a project's folder, as the database holds it now."""
+    files = {f"{project.name}.json": project_manifest(project)}
+    for model in project.models.all():
+        files.update(model_files(model))
+    return files
+
+
+def folder_of(project: Project) -> Path:
+    return workspace.project_dir(project.owner_id, project.name)
+
+
+def _lock(project_id) -> None:
+    """Serialize the project's workspace writers until the surrounding transaction ends."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _committed_project(project_id) -> Project | None:
+    return Project.objects.filter(pk=project_id).first()
+
+
+def sync_models(project_id, touched: Iterable[Touched]) -> None:
+    """Rewrite the files of the touched model names from the rows that hold them now."""
+    with transaction.atomic():
+        _lock(project_id)
+        project = _committed_project(project_id)
+        if project is None:  # deleted meanwhile: its delete removes the folder
+            return
+        files: dict[str, bytes] = {}
+        remove: list[str] = []
+        for type_name, name in set(touched):
+            model = Model.objects.filter(project_id=project_id, type=type_name, name=name).first()
+            if model is None:
+                remove.extend(model_type(type_name).file_names(name))
+            else:
+                files.update(model_files(model))
+        workspace.write_files(folder_of(project), files, remove=tuple(remove))
+
+
+def sync_manifest(project_id) -> None:
+    with transaction.atomic():
+        _lock(project_id)
+        project = _committed_project(project_id)
+        if project is not None:
+            workspace.write_files(folder_of(project), {f"{project.name}.json": project_manifest(project)})
+
+
+def rebuild(project_id, *, left: Iterable[Path] = ()) -> bool:
+    """Rewrite the whole folder from the database and remove `left` (folders the project had
+    before a rename or a change of owner). False (logged) when the disk refused a write."""
+    with transaction.atomic():
+        _lock(project_id)
+        project = _committed_project(project_id)
+        if project is None:
+            for folder in left:
+                workspace.remove_tree(folder)
+            return True
+        folder = folder_of(project)
+        for old in {*left, *_other_folders_of(project)}:
+            if old != folder:
+                workspace.remove_tree(old)
+        workspace.remove_tree(folder)
+        return workspace.write_files(folder, project_files(project))
+
+
+def _other_folders_of(project: Project) -> list[Path]:
+    """Folders beside the project's own whose manifest names this project (left by a rename)."""
+    found = []
+    owner_folder = folder_of(project).parent
+    if owner_folder.is_dir():
+        for folder in owner_folder.iterdir():
+            try:
+                manifest = json.loads((folder / f"{folder.name}.json").read_bytes())
+            except (OSError, ValueError):
+                continue
+            if isinstance(manifest, dict) and manifest.get("id") == str(project.pk):
+                found.append(folder)
+    return found
+
+
+def remove(project_id, folder: Path) -> None:
+    """After a project's delete committed: its folder goes, and no later sync brings it back."""
+    with transaction.atomic():
+        _lock(project_id)
+        if _committed_project(project_id) is None:
+            workspace.remove_tree(folder)
+
+
+# --- drift ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str  # "missing" | "stale" | "orphan"
+    path: str  # relative to the workspace root
+    project_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind:<7} {self.path}"
+
+
+def _on_disk(root: Path) -> set[str]:
+    found = set()
+    if not root.exists():
+        return found
+    for directory, folders, files in os.walk(root):
+        for name in files + [f for f in folders if os.path.islink(os.path.join(directory, f))]:
+            found.add(os.path.relpath(os.path.join(directory, name), root))
+    return found
+
+
+def _folders_on_disk(root: Path) -> set[str]:
+    found = set()
+    if root.exists():
+        for directory, folders, _ in os.walk(root):
+            for name in folders:
+                found.add(os.path.relpath(os.path.join(directory, name), root))
+    return found
+
+
+def drift() -> list[Drift]:
+    """Every difference between the workspace and the database, in path order."""
+    root = workspace.root()
+    expected: dict[str, tuple[bytes, str]] = {}
+    for project in Project.objects.order_by("pk"):
+        base = os.path.relpath(folder_of(project), root)
+        for relative, data in project_files(project).items():
+            expected[os.path.join(base, relative)] = (data, str(project.pk))
+    present = _on_disk(root)
+    found: list[Drift] = []
+    for path, (data, project_id) in expected.items():
+        if path not in present:
+            found.append(Drift("missing", path, project_id))
+        elif (root / path).read_bytes() != data:
+            found.append(Drift("stale", path, project_id))
+    wanted_folders = {str(parent) for path in expected for parent in Path(path).parents}
+    orphan_folders = {
+        folder
+        for folder in _folders_on_disk(root) - wanted_folders
+        if str(Path(folder).parent) in wanted_folders  # the top-most unwanted folder only
+    }
+    found.extend(Drift("orphan", f"{folder}/") for folder in orphan_folders)
+    found.extend(
+        Drift("orphan", path)
+        for path in present - set(expected)
+        if not any(parent in orphan_folders for parent in map(str, Path(path).parents))
+    )
+    return sorted(found, key=lambda d: d.path)
+
+
+def repair(found: list[Drift]) -> None:
+    """Make the workspace equal to the database again: rebuild drifted projects, drop orphans."""
+    root = workspace.root()
+    for project_id in sorted({d.project_id for d in found if d.project_id}):
+        rebuild(project_id)
+    for item in found:
+        if item.kind != "orphan":
+            continue
+        path = root / item.path.rstrip("/")
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.is_dir():
+            workspace.remove_tree(path)
