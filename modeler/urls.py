@@ -26,6 +26,7 @@ urlpatterns = [
     path("projects/", include("processes.urls")),
     path("admin/", admin.site.urls),
     path("modeling-service/v1/", include(api_patterns)),
+    path("", include("deployments.urls")),
 ]
 
 handler400 = "modeler.error_views.bad_request"
