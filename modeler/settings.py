@@ -172,7 +172,9 @@ for _key in MODELER_SECRETS_KEYS:
     except (ValueError, UnicodeError):
         _key_ok = False
     if not _key_ok:
-        raise ImproperlyConfigured("MODELER_SECRETS_KEYS: every key must be a Fernet key (32 url-safe base64 bytes)")
+        raise ImproperlyConfigured(
+            "MODELER_SECRETS_KEYS: every key must be a Fernet key (32 url-safe base64 bytes)"
+        )
 
 # Request-size caps (SPEC §9). Django's own cap answers with an HTML 400; our API parsers
 # enforce the per-kind caps first and answer JSON 413, so Django's cap sits above them.
