@@ -57,6 +57,7 @@ def gunicorn(tmp_path: Path, *, workers: int, env: dict[str, str] | None = None)
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     port = free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "access.log"
     environment = {
         **os.environ,
