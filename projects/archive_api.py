@@ -29,6 +29,7 @@ from modeler.timestamps import iso_utc
 from projects import archive, releases
 from projects.api import ProjectEntrySchema, project_entry
 from projects.model_api import ModelEntrySchema, etag, expected_version, model_entry
+from projects.model_types import model_type
 from projects.models import Release
 from projects.permissions import ProjectAction, model_for, project_for
 
@@ -254,3 +255,54 @@ class ModelVersionRestoreApi(APIView):
         response = Response(body)
         response["ETag"] = etag(model)
         return response
+
+
+ModelVersionDetailFields = inline_serializer(
+    "ModelVersionDetail",
+    {
+        "version": serializers.CharField(),
+        "createdBy": serializers.CharField(),
+        "creationDate": serializers.DateTimeField(),
+        "contentSize": serializers.IntegerField(),
+        "extensions": serializers.JSONField(allow_null=True),
+    },
+)
+
+
+class ModelVersionDetailApi(APIView):
+    """One saved version of a model (what a side-by-side comparison of two versions reads)."""
+
+    @extend_schema(operation_id="getModelVersion", responses={200: entry_schema(ModelVersionDetailFields)})
+    def get(self, request, model_id, version):
+        model = model_for(request.user, model_id)
+        row = releases.model_version(model, version)
+        return Response(
+            entry(
+                {
+                    "version": f"0.0.{row.version}",
+                    "createdBy": row.created_by,
+                    "creationDate": iso_utc(row.creation_date),
+                    "contentSize": len(row.content),
+                    "extensions": row.extensions,
+                }
+            )
+        )
+
+
+class ModelVersionContentApi(APIView):
+    @extend_schema(
+        operation_id="getModelVersionContent",
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/xml"): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request, model_id, version):
+        model = model_for(request.user, model_id)
+        row = releases.model_version(model, version)
+        mtype = model_type(model.type)
+        return attachment_response(
+            bytes(row.content),
+            content_type=mtype.media_type,
+            filename=f"{model.name}-0.0.{row.version}{mtype.suffix}",
+        )

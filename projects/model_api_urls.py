@@ -14,6 +14,16 @@ urlpatterns = [
     path("models/<str:model_id>/export", model_api.ModelExportApi.as_view(), name="api-model-export"),
     path("models/<str:model_id>/versions", model_api.ModelVersionsApi.as_view(), name="api-model-versions"),
     path(
+        "models/<str:model_id>/versions/<str:version>",
+        archive_api.ModelVersionDetailApi.as_view(),
+        name="api-model-version",
+    ),
+    path(
+        "models/<str:model_id>/versions/<str:version>/content",
+        archive_api.ModelVersionContentApi.as_view(),
+        name="api-model-version-content",
+    ),
+    path(
         "models/<str:model_id>/versions/<str:version>/restore",
         archive_api.ModelVersionRestoreApi.as_view(),
         name="api-model-version-restore",

@@ -312,14 +312,20 @@ def parse_version(raw: object) -> int:
     return int(text)
 
 
+def model_version(model: Model, version: object) -> ModelVersion:
+    """One saved version of a model, or 404."""
+    number = parse_version(version)
+    row = ModelVersion.objects.filter(model=model, version=number).first()
+    if row is None:
+        raise NotFound(f"Version 0.0.{number} of model {model.name} not found")
+    return row
+
+
 def model_version_restore(
     *, actor, model: Model, version: object, expected_version: int | None = None
 ) -> tuple[Model, ContentCheck]:
     """Save an older version's content (and extensions) as the model's next version."""
-    number = parse_version(version)
-    old = ModelVersion.objects.filter(model=model, version=number).first()
-    if old is None:
-        raise NotFound(f"Version 0.0.{number} of model {model.name} not found")
+    old = model_version(model, version)
     mtype = model_type(model.type)
     extensions = old.extensions if mtype.complete_save is not None else ...
     return services.model_save_content(

@@ -133,6 +133,8 @@ ROUTES = [
     api("get", "/releases/{release}/export", role_holders=200, modeler=404),
     api("post", "/releases/{release}/restore", role_holders=200, modeler=404),
     api("post", f"/models/{X}/versions/1/restore", role_holders=200, modeler=404),
+    api("get", f"/models/{X}/versions/1", role_holders=200, modeler=404),
+    api("get", f"/models/{X}/versions/0.0.1/content", role_holders=200, modeler=404),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
 ]
 

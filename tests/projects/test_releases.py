@@ -282,6 +282,30 @@ def test_model_version_restore(owner_api, owner):
     assert ModelVersion.objects.filter(model=process).count() == 3
 
 
+def test_model_version_detail_and_content_for_comparing_versions(owner_api, owner):
+    project = _import(owner_api)
+    process = _process(project)
+    original = bytes(process.content)
+    services.model_save_content(
+        actor=owner, model=process, content=original.replace(b'name="look up"', b'name="v2"')
+    )
+    first = owner_api.get(f"{API}/models/{process.pk}/versions/0.0.1")
+    assert first.status_code == 200
+    entry = first.json()["entry"]
+    assert (entry["version"], entry["contentSize"], entry["createdBy"]) == (
+        "0.0.1",
+        len(original),
+        owner.username,
+    )
+    assert entry["extensions"] == ModelVersion.objects.get(model=process, version=1).extensions
+    content = owner_api.get(f"{API}/models/{process.pk}/versions/1/content")
+    assert content.status_code == 200 and content.content == original
+    assert content["Content-Disposition"] == 'attachment; filename="rank-movie-0.0.1.bpmn20.xml"'
+    second = owner_api.get(f"{API}/models/{process.pk}/versions/2/content").content
+    assert b'name="v2"' in second and b'name="v2"' not in original
+    assert_refused(owner_api.get(f"{API}/models/{process.pk}/versions/3/content"), 404, "not_found", "0.0.3")
+
+
 # --- restore racing a save (PostgreSQL) -----------------------------------------------------------
 
 
