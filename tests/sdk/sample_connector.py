@@ -4,7 +4,7 @@ Each test builds its definition with a unique connector name (`sample_definition
 exchanges and queues are its own. Run as a process with
 `connector run --module tests.sdk.sample_connector --definition <file>`.
 
-`SAMPLE_MARKER_DIR`: `slow` writes `<pid>-<id>.started` there when it starts, and, with
+`SAMPLE_FAST=1` makes `slow` fast. `SAMPLE_MARKER_DIR`: `slow` writes `<pid>-<id>.started` there when it starts, and, with
 `SAMPLE_PAUSE_AFTER_ANSWER=<seconds>`, `<pid>-<id>.answered` once its answer is published,
 then sleeps before the acknowledgement (to kill the process in that window).
 """
@@ -82,7 +82,8 @@ def build(definition=None) -> Connector:
         marker = os.environ.get("SAMPLE_MARKER_DIR")
         if marker:
             Path(marker, f"{os.getpid()}-{context.id}.started").write_text(context.id)
-        time.sleep(inputs.get("seconds") or 0)
+        if not os.environ.get("SAMPLE_FAST"):
+            time.sleep(inputs.get("seconds") or 0)
         return {"pid": os.getpid()}
 
     return connector
