@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Any
 
@@ -300,7 +301,7 @@ def model_create(
                 mtype.after_save(model, check)
     except IntegrityError:
         raise _model_conflict(project, mtype, name) from None
-    workspace_sync.sync_models(project.pk, [(mtype.name, name)])
+    workspace_sync.sync_models(project.pk, [(mtype.name, name)], saved=model)
     return model, check
 
 
@@ -324,6 +325,19 @@ def _locked(model: Model, expected_version: int | None) -> Model:
     return current
 
 
+def _stored_content_is(model_id, content: bytes) -> bool:
+    """Whether the stored content equals `content`, compared by MD5 in the database on PostgreSQL
+    so that a large document is neither read back nor sent twice (equal digests of a user's own
+    two versions only spare a version number)."""
+    if connection.vendor == "postgresql":
+        digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT md5(content) = %s FROM projects_model WHERE id = %s", [digest, model_id])
+            row = cursor.fetchone()
+        return bool(row and row[0])
+    return bytes(Model.objects.values_list("content", flat=True).get(pk=model_id)) == content
+
+
 def _store_content(
     actor, current: Model, mtype: ModelType, check: ContentCheck, content: bytes, extensions: Any
 ) -> ContentCheck:
@@ -343,7 +357,7 @@ def _store_content(
     unchanged = (
         new_name == current.name
         and current.extensions == stored_extensions
-        and bytes(Model.objects.values_list("content", flat=True).get(pk=current.pk)) == content
+        and _stored_content_is(current.pk, content)
     )
     if unchanged:
         current.save(update_fields=["problems"])
@@ -384,7 +398,9 @@ def model_save_content(
             check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
     except IntegrityError:
         raise _model_conflict(model.project, mtype, new_name) from None
-    workspace_sync.sync_models(current.project_id, [(mtype.name, previous), (mtype.name, current.name)])
+    workspace_sync.sync_models(
+        current.project_id, [(mtype.name, previous), (mtype.name, current.name)], saved=current
+    )
     return current, check
 
 

@@ -83,8 +83,12 @@ def _committed_project(project_id) -> Project | None:
     return Project.objects.filter(pk=project_id).first()
 
 
-def sync_models(project_id, touched: Iterable[Touched]) -> None:
-    """Rewrite the files of the touched model names from the rows that hold them now."""
+def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None = None) -> None:
+    """Rewrite the files of the touched model names from the rows that hold them now.
+
+    `saved` is the model the caller just committed, content and all: when the committed row is
+    still at its version, its files are written from it without reading the content back.
+    """
     with transaction.atomic():
         _lock(project_id)
         project = _committed_project(project_id)
@@ -93,11 +97,14 @@ def sync_models(project_id, touched: Iterable[Touched]) -> None:
         files: dict[str, bytes] = {}
         remove: list[str] = []
         for type_name, name in set(touched):
-            model = Model.objects.filter(project_id=project_id, type=type_name, name=name).first()
-            if model is None:
+            rows = Model.objects.filter(project_id=project_id, type=type_name, name=name)
+            committed = rows.values_list("pk", "version").first()
+            if committed is None:
                 remove.extend(model_type(type_name).file_names(name))
+            elif saved is not None and (saved.pk, saved.version) == committed:
+                files.update(model_files(saved))
             else:
-                files.update(model_files(model))
+                files.update(model_files(rows.get()))
         workspace.write_files(folder_of(project), files, remove=tuple(remove))
 
 
