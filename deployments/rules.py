@@ -388,11 +388,9 @@ def _parse_connector(
     current: ConnectorSettings,
     problems: list[Problem],
     secret_changes: dict[str, str | None],
-    *,
-    merge: bool,
 ) -> ConnectorSettings:
-    """One connector's settings from `raw`; with `merge` (a new descriptor) the variables sent
-    are added to the defaults, otherwise they replace the plain variables."""
+    """One connector's settings from `raw`, over `current`. Variables are merged as a JSON merge
+    patch: a name sent with a string sets it, with null removes it, a name not sent is kept."""
     where = f"connector '{connector.name}'"
     if not isinstance(raw, dict):
         problems.append(
@@ -451,6 +449,7 @@ def _parse_connector(
             return result
         secure = set(connector.secure_names)
         plain: dict[str, str] = {}
+        removed: set[str] = set()
         for name, value in variables.items():
             name_problems = variable_name_problems(connector.name, name)
             if name_problems and connector.variable(name) is None:
@@ -471,6 +470,9 @@ def _parse_connector(
                         )
                     )
                 continue
+            if value is None:
+                removed.add(name)
+                continue
             if not isinstance(value, str):
                 problems.append(
                     _problem(
@@ -490,7 +492,8 @@ def _parse_connector(
                 )
                 continue
             plain[name] = value
-        result.variables = {**result.variables, **plain} if merge else plain
+        merged = {**result.variables, **plain}
+        result.variables = {key: value for key, value in merged.items() if key not in removed}
     return result
 
 
@@ -583,9 +586,7 @@ def parse_input(
                 start = defaults_for(connector)
             if name in raw_connectors:
                 changes: dict[str, str | None] = {}
-                settings[name] = _parse_connector(
-                    connector, raw_connectors[name], start, problems, changes, merge=creating
-                )
+                settings[name] = _parse_connector(connector, raw_connectors[name], start, problems, changes)
                 if changes:
                     parsed.secret_changes[name] = changes
             else:

@@ -171,6 +171,13 @@
         const name = q('[data-role="extra-name"]', row).value.trim();
         if (name) settings.variables[name] = q('[data-role="extra-value"]', row).value;
       }
+      // variables are merged on the server: a stored one no longer in the form is removed with null
+      const stored = descriptor && descriptor.connectors[node.dataset.connector];
+      if (stored) {
+        for (const name of Object.keys(stored.variables)) {
+          if (!(name in settings.variables)) settings.variables[name] = null;
+        }
+      }
       body.connectors[node.dataset.connector] = settings;
     }
     return body;

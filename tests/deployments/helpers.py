@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from django.contrib.auth.models import Group, Permission
@@ -39,7 +40,7 @@ def connector_definition(name: str, actions=("getMovieDesc",), config=None) -> d
             }
             for action in actions
         },
-        "config": config if config is not None else [],
+        "config": copy.deepcopy(config) if config is not None else [],
     }
 
 

@@ -116,11 +116,8 @@ def test_change_with_if_match_and_stale_etag(devops_api, body):
     assert changed.status_code == 200, changed.content
     assert changed["ETag"] == '"2"'
     movies = changed.json()["entry"]["connectors"]["movies"]
-    assert (movies["image"], movies["replicas"], movies["variables"]) == (
-        "movies:2.0",
-        5,
-        {"MOVIES_URL": "u"},
-    )
+    assert (movies["image"], movies["replicas"]) == ("movies:2.0", 5)
+    assert movies["variables"] == {"MOVIES_URL": "u", "TIMEOUT_SECONDS": "30"}  # merged: not sent, kept
     assert movies["secureVariables"] == {"MOVIES_API_KEY": "set"}  # not sent: kept
     stale = devops_api.put(url, {"name": "other-name"}, format="json", HTTP_IF_MATCH='"1"')
     assert stale.status_code == 412
@@ -131,9 +128,10 @@ def test_change_with_if_match_and_stale_etag(devops_api, body):
     assert malformed.status_code == 400 and malformed.json()["errorCode"] == "invalid_if_match"
     cleared = devops_api.put(
         url,
-        {"connectors": {"movies": {"variables": {"MOVIES_API_KEY": None, "MOVIES_URL": "u"}}}},
+        {"connectors": {"movies": {"variables": {"MOVIES_API_KEY": None, "TIMEOUT_SECONDS": None}}}},
         format="json",
     )
+    assert cleared.json()["entry"]["connectors"]["movies"]["variables"] == {"MOVIES_URL": "u"}
     assert cleared.json()["entry"]["connectors"]["movies"]["secureVariables"] == {"MOVIES_API_KEY": "not set"}
     assert cleared.json()["entry"]["state"] == "problems"
     renamed = devops_api.put(url, {"name": "movies-staging"}, format="json")

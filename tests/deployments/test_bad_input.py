@@ -82,7 +82,7 @@ def test_malformed_images_are_refused_on_create_and_change(devops_api, body, exi
         ({"connectors": {"movies": {"replicas": "2"}}}, "field.invalid"),
         ({"connectors": {"movies": {"replicas": 10**20}}}, "replicas.range"),
         ({"connectors": {"movies": {"variables": {"MOVIES_URL": 1}}}}, "variable.invalid"),
-        ({"connectors": {"movies": {"variables": {"MOVIES_URL": None}}}}, "variable.invalid"),
+        ({"connectors": {"movies": {"variables": {"MOVIES_URL": True}}}}, "variable.invalid"),
         ({"connectors": {"movies": {"variables": {"MOVIES_API_KEY": ["x"]}}}}, "variable.invalid"),
         ({"connectors": {"movies": {"variables": {"BAD-NAME": "x"}}}}, "variable.name_invalid"),
         ({"connectors": {"movies": {"variables": {"BROKER_URL": "x"}}}}, "variable.name_reserved"),
