@@ -16,8 +16,8 @@ this run are remembered (bounded): a redelivered copy is acknowledged without an
 A poison message (not JSON, wrong shape, over `max_body`) is rejected to the dead-letter queue
 with a log line, never requeued.
 
-Handlers run one at a time on a worker thread while the main thread keeps reading the socket, so
-heartbeats flow during a long handler; deliveries are queued locally (`_inbox`), never handled
+Handlers run one at a time, over amqp on a worker thread while the main thread keeps reading the
+socket, so heartbeats flow during a long handler (over memory:// inline: no heartbeats there); deliveries are queued locally (`_inbox`), never handled
 re-entrantly from inside a publish. `stop()` (SIGTERM) cancels the consumers, lets the running
 handler finish and its answer be published and acknowledged, and requeues what was prefetched.
 A lost connection is re-established with exponential backoff (jittered, capped); meanwhile
@@ -58,6 +58,7 @@ from modeler_connector.messages import (
 log = logging.getLogger("modeler_connector.worker")
 DLX = "DLX"
 DEFAULT_GROUP = "integration"
+MEMORY_POLLING_INTERVAL = 0.001  # seconds between polls of an empty memory:// queue
 
 
 @dataclass
@@ -184,7 +185,7 @@ class Worker:
             name = self.options.connection_name or f"{self.identity.service_name}"
             options["client_properties"] = {"connection_name": name}
         else:
-            options["polling_interval"] = 0.005
+            options["polling_interval"] = MEMORY_POLLING_INTERVAL
         return Connection(
             self.options.broker_url,
             heartbeat=self.options.heartbeat if self.options.is_amqp else 0,
@@ -304,6 +305,11 @@ class Worker:
             message.ack()
             return
         started = time.perf_counter()
+        if not self.options.is_amqp:  # no heartbeats to keep up in process: no thread hop either
+            reply = self.connector.handle(action, request, self.config, self.identity)
+            self._send(connection, producer, reply, request, action, started)
+            message.ack()
+            return
         future = self._executor.submit(self.connector.handle, action, request, self.config, self.identity)
         self._current = (future, request, action)
         reply = self._wait(connection, future)
