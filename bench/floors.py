@@ -1,17 +1,25 @@
-"""Floor endpoints: bare DRF views returning JSON prepared in memory, same authentication."""
+"""Floor endpoints: bare DRF views returning JSON prepared in memory, same authentication.
+
+Also the control of bench_load.py: `NaiveContentSave`, a save that ignores If-Match.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects.models import Project
+from projects import workspace_sync
+from projects.model_api import RawBodyParser
+from projects.models import Model, Project
+from projects.permissions import ProjectAction, model_for
 
 FLOOR_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
@@ -83,3 +91,29 @@ class ProjectsLibraryFloor(APIView):
                 }
             }
         )
+
+
+class NaiveContentSave(APIView):
+    """PUT /bench/naive/models/{id}/content: the deliberately wrong save bench_load.py must catch.
+
+    It ignores If-Match and stores the body with a plain read-then-UPDATE (no row lock, no
+    version check), so two editors who read the same version both "succeed" and the second
+    silently drops the first one's edit: the lost update RELIABILITY.md measured. The workspace
+    is still written from the committed row, so the control differs from the real save only in
+    the missing version check. Never routed outside bench.urls.
+    """
+
+    parser_classes = [RawBodyParser]
+
+    def put(self, request, model_id):
+        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        content = request.data if isinstance(request.data, bytes) else b""
+        with transaction.atomic():
+            version = Model.objects.values_list("version", flat=True).get(pk=model.pk)
+            Model.objects.filter(pk=model.pk).update(
+                content=content, version=version + 1, last_modified_date=timezone.now()
+            )
+        workspace_sync.sync_models(model.project_id, [(model.type, model.name)])
+        response = Response({"entry": {"id": str(model.pk), "version": f"0.0.{version + 1}"}})
+        response["ETag"] = f'"0.0.{version + 1}"'
+        return response

@@ -1,4 +1,5 @@
-"""The application's routes plus the floor endpoints benchmarks compare against."""
+"""The application's routes plus the floor endpoints benchmarks compare against, and the naive
+save bench_load.py runs its control against."""
 
 from django.urls import path
 
@@ -8,5 +9,6 @@ from modeler.urls import urlpatterns as app_urlpatterns
 urlpatterns = [
     path("bench/floor/projects", floors.ProjectsFloor.as_view()),
     path("bench/floor/projects-libraries", floors.ProjectsLibraryFloor.as_view()),
+    path("bench/naive/models/<uuid:model_id>/content", floors.NaiveContentSave.as_view()),
     *app_urlpatterns,
 ]
