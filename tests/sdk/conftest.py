@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from kombu import Connection
@@ -21,18 +22,21 @@ from kombu import Connection
 from tests.sdk.sample_connector import sample_definition
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+BROKER_URL = os.environ.get("MODELER_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 REQUIRED = os.environ.get("MODELER_REQUIRE_BROKER") == "1"
 
 
 def _broker_problem() -> str | None:
+    parsed = urlsplit(BROKER_URL)
     try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
+        with socket.create_connection((parsed.hostname, parsed.port or 5672), timeout=2):
             pass
         with Connection(BROKER_URL, connect_timeout=3) as connection:
             connection.connect()
     except Exception as error:  # any failure means: no usable broker here
-        return f"RabbitMQ is not reachable at 127.0.0.1:5672 as guest/guest ({type(error).__name__})"
+        return (
+            f"RabbitMQ is not reachable at {parsed.hostname}:{parsed.port or 5672} ({type(error).__name__})"
+        )
     return None
 
 
