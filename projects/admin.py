@@ -4,12 +4,13 @@ Changing the owner is `project_transfer`, a rename or new description `project_u
 collaborator row `collaborator_add` / `collaborator_remove`, a deletion `project_delete`: the
 guardian object permissions and the workspace folder follow every edit made here. Projects are
 created by modelers (the owner is whoever creates one), so the admin cannot add them.
+guardian's own "Object permissions" pages are not offered: they wrote permissions behind the
+services' back (an invisible co-owner the owner could not remove).
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
-from guardian.admin import GuardedModelAdmin
 
 from modeler.problems import ModelingError
 from modeler.roles import APS_MODELER, has_role
@@ -71,7 +72,7 @@ class CollaboratorInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(GuardedModelAdmin):
+class ProjectAdmin(admin.ModelAdmin):
     form = ProjectAdminForm
     list_display = ["name", "owner", "version", "last_modified_date"]
     search_fields = ["name", "owner__username"]

@@ -73,7 +73,8 @@ _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z][
 def content_text(content: bytes) -> str:
     """Stored content as text for an editor, in whatever encoding the API accepted it.
 
-    A byte-order mark wins, then UTF-16 without one (`<?` as two-byte units), then an XML
+    A byte-order mark wins, then UTF-32 or UTF-16 without one (`<` as four- or two-byte
+    units), then an XML
     declaration's encoding, then UTF-8; undecodable bytes become U+FFFD rather than an error,
     so whatever the API stored, the editors open.
     """
@@ -83,7 +84,11 @@ def content_text(content: bytes) -> str:
             content, encoding = content[len(bom) :], name
             break
     else:
-        if content.startswith(b"<\x00?\x00"):
+        if content.startswith(b"<\x00\x00\x00"):
+            encoding = "utf-32-le"
+        elif content.startswith(b"\x00\x00\x00<"):
+            encoding = "utf-32-be"
+        elif content.startswith(b"<\x00?\x00"):
             encoding = "utf-16-le"
         elif content.startswith(b"\x00<\x00?"):
             encoding = "utf-16-be"

@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from modeler.strict_json import UNSTORABLE_TEXT
 from modeler.views import LOCKED_OUT_CODE, locked_out_message
 
 _CREDENTIALS_SALT = "modeler.api.authentication.basic-credentials"
@@ -71,6 +72,9 @@ class BasicAuthentication(authentication.BasicAuthentication):
     BASIC_AUTH_CACHE_SECONDS under a keyed hash (never the password); wrong ones are never kept."""
 
     def authenticate_credentials(self, userid, password, request=None):
+        if UNSTORABLE_TEXT.search(userid) or UNSTORABLE_TEXT.search(password):
+            # No account has such a name, and the lockout counters could not even store it.
+            raise exceptions.AuthenticationFailed("Invalid username/password.")
         key = _credentials_key(userid, password)
         user = _remembered_user(key)
         if user is not None:

@@ -124,3 +124,15 @@ def test_an_11_mib_body_gets_its_answer_not_a_reset(tmp_path, owner, project, me
     assert response.status == status
     assert payload["errorCode"] == code
     assert Model.objects.get(pk=process.pk).version == 1
+
+
+@pytest.mark.parametrize(
+    "username, password", [("bo\x00b", "x"), ("\x00", "\x00"), ("olivia", "pass\x00word")]
+)
+def test_basic_auth_with_nul_is_a_401_not_a_500(client, owner, username, password):
+    import base64
+
+    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
+    response = client.get(f"{API}/projects", HTTP_AUTHORIZATION=f"Basic {credentials}")
+    assert response.status_code == 401
+    assert response.json()["errorCode"] == "authentication_failed"

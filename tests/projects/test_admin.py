@@ -337,3 +337,17 @@ def test_a_refusal_at_save_time_rolls_the_whole_submission_back(
     assert project_permissions(modeler, project) == NOTHING
     assert project_permissions(collaborator, project) == COLLABORATING
     assert Collaborator.objects.filter(project=project, user=collaborator).exists()
+
+
+def test_guardians_object_permission_pages_grant_nothing(client, superuser, project, modeler):
+    """The attack that made an invisible co-owner: POST guardian's user-manage form."""
+    from projects.permissions import project_permissions
+
+    client.force_login(superuser)
+    base = f"/admin/projects/project/{project.pk}/permissions/"
+    assert client.get(base).status_code != 200
+    client.post(
+        f"{base}user-manage/{modeler.pk}/",
+        {"permissions": ["view_project", "change_project", "delete_project", "manage_collaborators"]},
+    )
+    assert project_permissions(modeler, project) == frozenset()
