@@ -21,6 +21,7 @@ class Route:
     data: dict | None = None
     api: bool = False
     label: str = field(default="")
+    role: str = "APS_MODELER"  # the role whose absence the route's 403 names
 
 
 def html(method, url, *, role_holders, anonymous=302, no_role=403, data=None, **overrides) -> Route:
@@ -41,6 +42,23 @@ def api(method, url, *, role_holders, data=None, **overrides) -> Route:
         "superuser": 403,
     }
     return Route(method, url, expected | overrides, data, True, f"API {method} {url}")
+
+
+DEPLOY_API = "/deployment-service/v1"
+NOT_DEVOPS = ("anonymous", "no_role", "modeler", "collaborator", "owner", "superuser")
+
+
+def devops_api(method, url, *, devops, data=None) -> Route:
+    """A deployment service route: APS_DEVOPS only (the modeling roles give nothing there)."""
+    expected = {p: 403 for p in NOT_DEVOPS} | {"anonymous": 401, "devops": devops}
+    return Route(
+        method, DEPLOY_API + url, expected, data, True, f"API {method} {DEPLOY_API}{url}", "APS_DEVOPS"
+    )
+
+
+def devops_html(method, url, *, devops) -> Route:
+    expected = {p: 403 for p in NOT_DEVOPS} | {"anonymous": 302, "devops": devops}
+    return Route(method, url, expected, None, False, f"HTML {method} {url}", "APS_DEVOPS")
 
 
 P = "{project}"
@@ -136,6 +154,20 @@ ROUTES = [
     api("get", f"/models/{X}/versions/1", role_holders=200, modeler=404),
     api("get", f"/models/{X}/versions/0.0.1/content", role_holders=200, modeler=404),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
+    # deployments (APS_DEVOPS): the devops persona owns {descriptor}, made from {release}
+    devops_html("get", "/deployments/", devops=200),
+    devops_html("get", "/deployments/new/?release={release}", devops=200),
+    devops_html("get", "/deployments/{descriptor}/", devops=200),
+    devops_api("get", "/releases", devops=200),
+    devops_api("get", "/releases/{release}", devops=200),
+    devops_api("get", "/descriptors", devops=200),
+    devops_api("post", "/descriptors", devops=201, data={"name": "{persona}-app", "releaseId": "{release}"}),
+    devops_api("post", "/descriptors/validate", devops=400, data={"name": "x", "releaseId": "{release}"}),
+    devops_api("get", "/descriptors/{descriptor}", devops=200),
+    devops_api("put", "/descriptors/{descriptor}", devops=200, data={"broker": "amqp://other:5672"}),
+    devops_api("get", "/descriptors/{descriptor}/validate", devops=204),
+    devops_api("get", "/descriptors/{descriptor}/export", devops=200),
+    devops_api("delete", "/descriptors/{descriptor}", devops=204),
 ]
 
 
@@ -164,6 +196,20 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
 
     export = archive.export_zip(project)
     release = releases.release_upload(actor=personas["owner"], project=project, data=export)
+    descriptor = None
+    if route.role == "APS_DEVOPS":  # a descriptor protects its release: made only where it is used
+        from deployments import services as deployment_services
+        from tests.deployments.helpers import grant_deploy_everything
+
+        grant_deploy_everything()
+        descriptor = deployment_services.descriptor_create(
+            actor=personas["devops"],
+            body={
+                "name": "matrix-app",
+                "releaseId": str(release.pk),
+                "connectors": {"movies": {"image": "movies:1.0"}},
+            },
+        )
     user = personas[persona]
     client = _client(user, route.api)
     url = (
@@ -171,12 +217,16 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
         .replace("{model}", str(connector.pk))
         .replace("{process}", str(process.pk))
         .replace("{release}", str(release.pk))
+        .replace("{descriptor}", str(descriptor.pk) if descriptor else "")
     )
-    if route.api and not url.startswith(API):
+    if route.api and not url.startswith((API, DEPLOY_API)):
         url = API + url
     data = None
     if route.data is not None:
-        data = {k: v.replace("{persona}", persona.replace("_", "-")) for k, v in route.data.items()}
+        data = {
+            k: v.replace("{persona}", persona.replace("_", "-")).replace("{release}", str(release.pk))
+            for k, v in route.data.items()
+        }
     upload = data is not None and data.get("file") == "{zip}"
     if upload:
         data["file"] = SimpleUploadedFile("project.zip", export, "application/zip")
@@ -187,8 +237,9 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
     if route.api and expected >= 400:
         body = response.json()
         assert body["status"] == expected and body["errorCode"], body
-    if expected == 403 and persona in {"no_role", "devops", "superuser"} and route.label != "HTML admin":
-        assert b"APS_MODELER" in response.content
+    lacking = {"no_role", "devops", "superuser"} if route.role == "APS_MODELER" else set(NOT_DEVOPS)
+    if expected == 403 and persona in lacking and route.label != "HTML admin":
+        assert route.role.encode() in response.content
     if expected == 302 and persona == "anonymous" and not route.api:
         assert "/login/" in response["Location"]
 
