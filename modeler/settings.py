@@ -172,27 +172,6 @@ for _key in MODELER_SECRETS_KEYS:
     except (ValueError, UnicodeError):
         _key_ok = False
     if not _key_ok:
-        raise ImproperlyConfigured("MODELER_SECRETS_KEYS: every key must be a Fernet key (32 url-safe base64 bytes)")
-
-# Secure connector variables of deployment descriptors are encrypted at rest (Fernet): the first
-# key of MODELER_SECRETS_KEYS encrypts, all decrypt (rotation: list a new key first, run
-# `manage.py rotate_secrets`, then drop the old one). Production refuses to start without it;
-# development uses a fixed, public key and says so (system check deployments.W001).
-MODELER_SECRETS_KEYS = _env_list("MODELER_SECRETS_KEYS")
-MODELER_SECRETS_DEVELOPMENT_KEY = not MODELER_SECRETS_KEYS
-if MODELER_SECRETS_DEVELOPMENT_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "MODELER_SECRETS_KEYS must be set when MODELER_ENV=production (comma-separated Fernet keys; "
-            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
-        )
-    MODELER_SECRETS_KEYS = ["bW9kZWxlci1kZXZlbG9wbWVudC1rZXktbm90LXNlY3I="]  # the public development key
-for _key in MODELER_SECRETS_KEYS:
-    try:
-        _key_ok = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
-    except (ValueError, UnicodeError):
-        _key_ok = False
-    if not _key_ok:
         raise ImproperlyConfigured(
             "MODELER_SECRETS_KEYS: every key must be a Fernet key (32 url-safe base64 bytes)"
         )
