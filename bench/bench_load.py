@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import io
 import json
 import os
 import random
@@ -547,13 +548,10 @@ def check_workspace(outcome: Outcome, project_name: str, *, repair: bool) -> Non
             if row is None or bytes(row.content) != bytes(model.content):
                 outcome.version_problems.append(f"{model.name} 0.0.{model.version}: version row differs")
     if repair or outcome.drift_before or outcome.file_mismatches:
-        quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below
         try:
-            call_command("rebuild_workspace", stdout=quiet)
+            call_command("rebuild_workspace", stdout=io.StringIO())
         except (Exception, SystemExit) as exc:  # reported, and the drift left is measured below
             outcome.fault_notes.append(f"rebuild_workspace failed: {exc}")
-        finally:
-            quiet.close()
         outcome.drift_after = workspace_sync.drift()
 
 
@@ -757,6 +755,7 @@ class DiskFault:
 
 def run_phase(label: str, kind: str, args, user, auth: str, tmp: Path, seed: int) -> Outcome:
     from django.conf import settings
+    from django.db import connection
 
     delete_projects(user)
     workspace = tmp / f"workspace-{label}"
@@ -794,6 +793,8 @@ def run_phase(label: str, kind: str, args, user, auth: str, tmp: Path, seed: int
                 during = disk.during(folder, notes, start=window[0], seconds=args.disk_seconds)
             prefix = NAIVE if kind == "naive" else API
             warm_up(server.port, auth, docs, workers=args.workers)
+            # This process holds no connection during the load: pg_terminate_backend hits the app's only.
+            connection.close()
             tally, elapsed = run_editors(
                 server.port,
                 auth,
