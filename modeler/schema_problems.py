@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from modeler.problems import Problem, capped
 
@@ -67,10 +68,24 @@ def schema_problem(error: jsonschema.ValidationError, validator_set: str) -> Pro
     return Problem(text, f"{where}: {text}", validator_set, error_code="schema_violation", reference_id=where)
 
 
+_FAST: dict[int, Any] = {}
+
+
+def _fast(validator: jsonschema.Draft7Validator) -> Any:
+    """The same schema compiled by jsonschema-rs: it says valid or not 20-50x faster, so a
+    large valid document (the common case) never walks through Python's validator."""
+    compiled = _FAST.get(id(validator))
+    if compiled is None:
+        compiled = _FAST[id(validator)] = jsonschema_rs.Draft7Validator(validator.schema)
+    return compiled
+
+
 def schema_problems(
     validator: jsonschema.Draft7Validator, document: Any, validator_set: str
 ) -> list[Problem]:
     """The first MAX_PROBLEMS violations in document order (the rest counted, not collected)."""
+    if _fast(validator).is_valid(document):
+        return []
     found = capped(schema_problem(error, validator_set) for error in validator.iter_errors(document))
     return sorted(
         found, key=lambda problem: (problem.error_code == "too_many_problems", problem.reference_id or "")

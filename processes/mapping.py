@@ -291,6 +291,42 @@ def _rebind(mapping: dict[str, Any], action: Action, variable_names: set[str]) -
     return rebound
 
 
+# Automatic mapping writes a row per (service task, parameter named like a variable): a small
+# file can ask for millions. No real process comes near this; a 10,000-task process of two
+# mapped parameters each holds 20,000 rows.
+MAX_MAPPING_ROWS = 50_000
+
+
+def _row_count(mapping: Any) -> int:
+    if not isinstance(mapping, Mapping):
+        return 0
+    return sum(
+        len(mapping.get(side) or {})
+        for side in ("inputs", "outputs")
+        if isinstance(mapping.get(side) or {}, Mapping)
+    )
+
+
+def _too_many_rows(process_id: str, rows: int) -> ValidationFailed:
+    text = (
+        f"The mappings of process '{process_id}' would hold more than {MAX_MAPPING_ROWS} rows "
+        f"({rows} so far): map fewer parameters per task, or use a mapping type such as MAP_ALL"
+    )
+    return ValidationFailed(
+        text,
+        [
+            Problem(
+                "Too many mapping rows",
+                text,
+                VALIDATOR_SET,
+                error_code="too_many_mappings",
+                reference_id=process_id,
+            )
+        ],
+        error_code="too_many_mappings",
+    )
+
+
 def complete_extensions(
     bpmn: BpmnOutline,
     extensions: Mapping[str, Any],
@@ -311,6 +347,7 @@ def complete_extensions(
             }
         variable_names = _variable_names(entry)
         mappings = entry["mappings"]
+        rows_written = sum(_row_count(mapping) for mapping in mappings.values())
         for task in process.service_tasks:
             action = catalog.get(task.implementation or "")
             if action is None:
@@ -319,8 +356,13 @@ def complete_extensions(
                 rows = automatic_rows(action, variable_names)
                 if rows["inputs"] or rows["outputs"]:
                     mappings[task.id] = rows
+                    rows_written += _row_count(rows)
             elif previous_implementations.get(task.id) not in (None, task.implementation):
+                rows_written -= _row_count(mappings[task.id])
                 mappings[task.id] = _rebind(mappings[task.id], action, variable_names)
+                rows_written += _row_count(mappings[task.id])
+            if rows_written > MAX_MAPPING_ROWS:
+                raise _too_many_rows(process.id, rows_written)
         completed[process.id] = entry
     return Extensions(canonical(completed), notes)
 

@@ -143,12 +143,12 @@ def extensions_from_request(request):
         return ...
     part = request.data.get("extensions")
     if hasattr(part, "read"):
-        data = read_capped(part, settings.MODELER_MAX_XML_BYTES, "extensions part")
+        data = read_capped(part, settings.MODELER_MAX_JSON_BYTES, "extensions part")
     else:
         data = str(part).encode()
-        if len(data) > settings.MODELER_MAX_XML_BYTES:
+        if len(data) > settings.MODELER_MAX_JSON_BYTES:
             raise PayloadTooLarge(
-                f"The extensions part is larger than the limit of {settings.MODELER_MAX_XML_BYTES} bytes."
+                f"The extensions part is larger than the limit of {settings.MODELER_MAX_JSON_BYTES} bytes."
             )
     try:
         return strict_json.loads(data)
