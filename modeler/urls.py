@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from modeler import error_views, views
+from modeler import error_views, not_found, views
 
 api_patterns = [
     path("", include("projects.api_urls")),
@@ -33,3 +33,9 @@ handler400 = "modeler.error_views.bad_request"
 handler403 = "modeler.error_views.permission_denied"
 handler404 = "modeler.error_views.page_not_found"
 handler500 = "modeler.error_views.server_error"
+
+# The favicon, and the site's own 404 page for every other unknown path, also with DEBUG on.
+urlpatterns += [
+    path("favicon.ico", not_found.favicon),
+    re_path(r"^(?!static/)(?P<path>.*)$", not_found.unknown_page),
+]

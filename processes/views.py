@@ -1,18 +1,14 @@
-"""Process pages: create a process in a project, and the process editor (bpmn-js + our side panel)."""
+"""Process pages: create a process in a project, and the workspace opened on a process
+(/projects/<id>/processes/<id>/ names the open model; the editor itself is frontend/)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
 from django.views import View
 
 from modeler.roles import RoleRequiredMixin
-from processes.mapping import MAPPING_TYPES, VARIABLE_TYPES
-from projects.model_types import content_text
-from projects.permissions import ProjectAction
-from projects.views import ModelCreateView, model_of_type
+from projects.views import ModelCreateView, workspace_with_model
 
 PROCESS = "PROCESS"
-API = "/modeling-service/v1"
 
 
 class ProcessCreateView(ModelCreateView):
@@ -22,27 +18,5 @@ class ProcessCreateView(ModelCreateView):
 
 
 class ProcessEditorView(RoleRequiredMixin, View):
-    template_name = "processes/process_editor.html"
-
     def get(self, request, project_id, model_id):
-        model = model_of_type(request.user, project_id, model_id, PROCESS, "Process")
-        can_change = ProjectAction.CHANGE.value in model.project.held_permissions
-        context = {
-            "project": model.project,
-            "model": model,
-            "editor_config": {
-                "modelId": str(model.pk),
-                "name": model.name,
-                "etag": f'"{model.semver}"',
-                "version": model.semver,
-                "content": content_text(bytes(model.content)),
-                "extensions": model.extensions or {},
-                "problems": model.problems or [],
-                "canChange": can_change,
-                "contentUrl": f"{API}/models/{model.pk}/content",
-                "implementationsUrl": f"{API}/projects/{model.project_id}/implementations",
-                "variableTypes": list(VARIABLE_TYPES),
-                "mappingTypes": list(MAPPING_TYPES),
-            },
-        }
-        return render(request, self.template_name, context)
+        return workspace_with_model(request, project_id, model_id, PROCESS, "Process")

@@ -1,4 +1,7 @@
-"""In the browser: define the `movies` connector, reload, JSON tab = API = workspace, stale copy → conflict."""
+"""In the browser, the connector editor of the workspace: define the `movies` connector, reload,
+JSON tab = API = workspace file, a stale copy gets the conflict state; types are chosen from a
+list (or an explicit custom type); problems are in words on their fields; a JSON error goes away
+after a later successful save."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from playwright.sync_api import expect
 from modeler.roles import APS_MODELER
 from projects import services
 from projects.models import Model
+from tests.browser.workspace import add_parameter, code_text, create_model, set_code_text
 from tests.factories import ProjectFactory, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,25 +28,15 @@ def test_define_movies_connector(new_page, sign_in, workspace_dir, live_server):
     page = new_page()
     sign_in(page, owner)
     page.goto(f"/projects/{project.pk}/")
-    create = page.get_by_test_id("create-connector")
-    create.get_by_label("Name").fill("movies")
-    create.get_by_label("Description").fill("Movie lookups")
-    create.get_by_role("button", name="Create connector").click()
-    expect(page.get_by_test_id("connector-title")).to_have_text("movies")
+    create_model(page, "connector", "movies", "Movie lookups")
     expect(page.get_by_test_id("save-state")).to_have_text("Saved")
 
     page.get_by_test_id("add-action").click()
     action = page.get_by_test_id("action").first
     action.get_by_test_id("action-name").fill("getMovieDesc")
     expect(page.get_by_test_id("save-state")).to_have_text("Unsaved changes")
-    action.get_by_test_id("add-input").click()
-    row = action.get_by_test_id("input-row").first
-    row.get_by_test_id("param-name").fill("movieName")
-    row.get_by_test_id("param-type").fill("string")
-    row.get_by_test_id("param-required").check()
-    action.get_by_test_id("add-output").click()
-    out = action.get_by_test_id("output-row").first
-    out.get_by_test_id("param-name").fill("movieDescription")
+    add_parameter(action, "input", "movieName", required=True)
+    add_parameter(action, "output", "movieDescription")
     page.get_by_test_id("add-config").click()
     variable = page.get_by_test_id("config-row").first
     variable.get_by_test_id("config-name").fill("MOVIES_API_KEY")
@@ -58,7 +52,7 @@ def test_define_movies_connector(new_page, sign_in, workspace_dir, live_server):
         ("movieName", "string", True)
     ]
     assert [(p["name"], p["type"]) for p in action_doc["outputs"]] == [("movieDescription", "string")]
-    assert document["config"] == [{"name": "MOVIES_API_KEY", "required": False, "secure": True, "value": ""}]
+    assert document["config"] == [{"name": "MOVIES_API_KEY", "required": False, "secure": True}]
 
     page.reload()
     expect(page.get_by_test_id("action-name")).to_have_value("getMovieDesc")
@@ -68,16 +62,19 @@ def test_define_movies_connector(new_page, sign_in, workspace_dir, live_server):
     expect(page.get_by_test_id("config-secure")).to_be_checked()
 
     page.get_by_role("tab", name="JSON").click()
-    shown = page.get_by_test_id("json-text").input_value()
+    expect(page.get_by_test_id("json-text")).to_be_visible()
+    shown = code_text(page, "json-text")
     api_content = page.request.get(f"/modeling-service/v1/models/{model.pk}/content").body().decode()
     assert shown == api_content == bytes(model.content).decode()
-    workspace_file = workspace_dir / "olivia" / "rank-movies" / "connectors" / "movies.json"
+    workspace_file = workspace_dir / str(owner.pk) / "rank-movies" / "connectors" / "movies.json"
     assert workspace_file.read_text() == shown
 
     # A second session opens the same connector, the first saves again, the stale copy conflicts.
     stale = new_page()
+    stale.allow_console_error(r"status of 412", "the stale copy's save is refused with 412 on purpose")
     sign_in(stale, carl)
     stale.goto(f"/projects/{project.pk}/connectors/{model.pk}/")
+    expect(stale.get_by_test_id("save-state")).to_have_text("Saved")
     page.get_by_role("tab", name="Form").click()
     page.get_by_test_id("connector-description").fill("Movie lookups, v2")
     page.get_by_test_id("save").click()
@@ -94,17 +91,92 @@ def test_define_movies_connector(new_page, sign_in, workspace_dir, live_server):
     assert workspace_file.read_bytes() == bytes(model.content)
 
 
-def test_json_tab_shows_problems_inline(new_page, sign_in):
-    owner = make_user("olivia", APS_MODELER)
-    project = ProjectFactory(owner=owner, name="rank-movies")
-    model, _ = services.model_create(actor=owner, project=project, type_name="CONNECTOR", name="movies")
+def test_parameter_type_from_a_list_or_an_explicit_custom_type(new_page, sign_in, owner, project):
+    connector, _ = services.model_create(actor=owner, project=project, type_name="CONNECTOR", name="movies")
     page = new_page()
     sign_in(page, owner)
-    page.goto(f"/projects/{project.pk}/connectors/{model.pk}/")
-    page.get_by_role("tab", name="JSON").click()
-    page.get_by_test_id("json-text").fill('{"name": "movies", "icon": "x.png"}')
+    page.goto(f"/projects/{project.pk}/connectors/{connector.pk}/")
+    page.get_by_test_id("add-action").click()
+    action = page.get_by_test_id("action").first
+    action.get_by_test_id("action-name").fill("rank")
+    action.get_by_test_id("add-input").click()
+    row = action.get_by_test_id("input-row").first
+    row.get_by_test_id("param-name").fill("movie")
+    types = row.get_by_test_id("param-type")
+    expect(types.locator("option")).to_have_text(
+        [
+            "string",
+            "integer",
+            "boolean",
+            "date",
+            "datetime",
+            "json",
+            "file",
+            "folder",
+            "array",
+            "Custom type…",
+        ]
+    )
+    expect(row.get_by_test_id("param-custom-type")).to_be_hidden()  # no free text unless asked for
+    types.select_option("Custom type…")
+    row.get_by_test_id("param-custom-type").fill("movie-ref")
+    action.get_by_test_id("add-output").click()
+    out = action.get_by_test_id("output-row").first
+    out.get_by_test_id("param-name").fill("score")
+    out.get_by_test_id("param-type").select_option("integer")
     page.get_by_test_id("save").click()
-    expect(page.get_by_test_id("problems")).to_contain_text("extraneous key [icon] is not permitted")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved (version 0.0.2)")
+    connector.refresh_from_db()
+    (stored,) = json.loads(bytes(connector.content))["actions"].values()
+    assert [(p["name"], p["type"]) for p in stored["inputs"]] == [("movie", "movie-ref")]
+    assert [(p["name"], p["type"]) for p in stored["outputs"]] == [("score", "integer")]
+    page.reload()
+    row = page.get_by_test_id("input-row").first
+    expect(row.get_by_test_id("param-type")).to_have_value("__custom__")
+    expect(row.get_by_test_id("param-custom-type")).to_have_value("movie-ref")
+
+
+def test_problems_name_the_fields_and_a_json_error_goes_after_a_good_save(new_page, sign_in, owner, project):
+    connector, _ = services.model_create(actor=owner, project=project, type_name="CONNECTOR", name="movies")
+    page = new_page()
+    page.allow_console_error(r"status of 400", "the refused saves answer 400 on purpose")
+    sign_in(page, owner)
+    page.goto(f"/projects/{project.pk}/connectors/{connector.pk}/")
+    page.get_by_role("tab", name="JSON").click()
+
+    # An unreadable text: refused in the browser, the line marked, nothing sent.
+    set_code_text(page, "json-text", '{"name": "movies",\n  "actions": {\n}')
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("save-state")).to_have_text("Not saved: invalid JSON")
+    expect(page.get_by_test_id("json-error")).to_contain_text("The JSON cannot be read")
+    expect(page.locator(".cm-lint-marker-error")).to_have_count(1)
+
+    # A document the server refuses: the problem names the action, the input and the field.
+    uuid = "a1b2c3d4-0000-4000-8000-000000000001"
+    bad = {
+        "name": "movies",
+        "icon": "x.png",
+        "actions": {
+            uuid: {"id": uuid, "name": "getMovie", "inputs": [{"id": "i1", "name": "", "type": "string"}]}
+        },
+    }
+    set_code_text(page, "json-text", json.dumps(bad, indent=2))
+    page.get_by_test_id("save").click()
     expect(page.get_by_test_id("save-state")).to_contain_text("Not saved")
-    model.refresh_from_db()
-    assert model.version == 1
+    problems = page.get_by_test_id("problems")
+    expect(problems).to_contain_text("The connector: has a key 'icon' that a connector cannot hold")
+    expect(problems).to_contain_text("Action 'getMovie', input 1, field 'name': must not be empty")
+    expect(problems).not_to_contain_text(uuid)
+    expect(problems).not_to_contain_text("#/actions")
+    connector.refresh_from_db()
+    assert connector.version == 1
+
+    # Fixed: saved, and the old error is gone from the tab and the problems panel.
+    del bad["icon"]
+    bad["actions"][uuid]["inputs"][0]["name"] = "movieName"
+    set_code_text(page, "json-text", json.dumps(bad, indent=2))
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved (version 0.0.2)")
+    expect(page.get_by_test_id("json-error")).to_be_hidden()
+    expect(page.get_by_test_id("problems")).to_be_hidden()
+    expect(page.locator(".cm-lint-marker-error")).to_have_count(0)

@@ -18,6 +18,9 @@ def test_project_lifecycle(new_page, sign_in):
     owner = make_user("olivia", APS_MODELER)
     make_user("carl", APS_MODELER)
     page = new_page()
+    page.allow_console_error(
+        r"status of 400", "the create form answers 400 with the name's error, on purpose"
+    )
     sign_in(page, owner)
     expect(page.get_by_text("You have no projects yet")).to_be_visible()
 
@@ -58,6 +61,7 @@ def test_project_lifecycle(new_page, sign_in):
 def test_user_without_role_sees_403_naming_it(new_page, sign_in):
     nora = make_user("nora")
     page = new_page()
+    page.allow_console_error(r"status of 403", "the pages answer 403 to a user without the role, on purpose")
     page.goto("/login/")
     page.get_by_label("Username").fill(nora.username)
     from tests.factories import PASSWORD

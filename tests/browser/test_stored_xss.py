@@ -74,7 +74,9 @@ def test_script_in_stored_content_fires_nowhere(new_page, sign_in, owner, projec
         if "/processes/" in url:
             page.wait_for_selector("body[data-editor-ready]")
             page.locator('[data-element-id="Task_1"]').first.click()
-            expect(page.get_by_test_id("side-panel").get_by_label("Id")).to_have_value("Task_1")
+            expect(page.get_by_test_id("properties-panel").get_by_label("ID", exact=True)).to_have_value(
+                "Task_1"
+            )
             page.get_by_role("tab", name="XML").click()
             page.get_by_role("tab", name="Extensions").click()
         if url.endswith("/docs"):  # Swagger UI runs from its own script files under the CSP

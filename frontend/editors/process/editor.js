@@ -1,0 +1,290 @@
+// The process editor of the workspace: bpmn-js with bpmn-js-properties-panel and our provider,
+// XML and extensions tabs (CodeMirror) that replace the canvas, and one save (BPMN + extensions,
+// multipart, If-Match). Text edited in a tab is what Save sends, or Save refuses and says why.
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
+import ExtensionsModule from "./extensions.js";
+import ModelerPropertiesProvider from "./properties-provider.jsx";
+import { codeEditor, jsonErrorPosition } from "../code-editor.js";
+import { el, csrf, download } from "../../workspace/dom.js";
+
+const ProviderModule = { __init__: ["modelerPropertiesProvider"], modelerPropertiesProvider: ["type", ModelerPropertiesProvider] };
+
+/** Orders `extensions`' variables like `previous` (the order the user made); new ones after. */
+export function keepVariableOrder(extensions, previous) {
+  for (const [processId, entry] of Object.entries(extensions || {})) {
+    const before = previous && previous[processId] && previous[processId].properties;
+    if (!before || !entry.properties) continue;
+    const ordered = {};
+    for (const key of Object.keys(before)) if (key in entry.properties) ordered[key] = entry.properties[key];
+    for (const [key, value] of Object.entries(entry.properties)) if (!(key in ordered)) ordered[key] = value;
+    entry.properties = ordered;
+  }
+  return extensions;
+}
+
+export async function createProcessEditor({ host, propsHost, data, workspace }) {
+  const canChange = data.canChange;
+  const root = el("div", { class: "model-editor process-model-editor", "data-testid": "process-editor" });
+  const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Views of the process" });
+  const panels = {};
+  const tabButtons = {};
+  for (const [key, label] of [["diagram", "Diagram"], ["xml", "XML"], ["extensions", "Extensions"]]) {
+    tabButtons[key] = el("button", { type: "button", role: "tab", id: `tab-${data.modelId}-${key}`, "aria-selected": key === "diagram" ? "true" : "false",
+      "aria-controls": `panel-${data.modelId}-${key}`, "data-tab": key, tabindex: key === "diagram" ? "0" : "-1", text: label });
+    tabs.append(tabButtons[key]);
+  }
+  const tools = el("div", { class: "editor-tools" }, [
+    el("button", { type: "button", "data-testid": "download-xml", text: "Download BPMN" }),
+    el("button", { type: "button", "data-testid": "download-svg", text: "Download SVG" }),
+  ]);
+  const conflict = el("div", { class: "conflict", "data-testid": "conflict", hidden: true }, [
+    "Someone else saved this process after you opened it. Your changes are still here and were not saved. ",
+    el("button", { type: "button", "data-testid": "reload", text: "Load their version (discard mine)" }),
+  ]);
+  const errorBox = el("p", { class: "error", "data-testid": "editor-error", role: "alert", hidden: true });
+  const canvasHost = el("div", { class: "canvas", "data-testid": "canvas", "aria-label": "BPMN diagram", role: "application" });
+  panels.diagram = el("section", { class: "tab-panel diagram-panel", "data-panel": "diagram", role: "tabpanel", id: `panel-${data.modelId}-diagram`, "aria-labelledby": `tab-${data.modelId}-diagram` }, [canvasHost]);
+  panels.xml = el("section", { class: "tab-panel code-panel", "data-panel": "xml", role: "tabpanel", hidden: true, id: `panel-${data.modelId}-xml`, "aria-labelledby": `tab-${data.modelId}-xml` }, [
+    el("p", { class: "help", text: "The BPMN 2.0 XML of the diagram. Edit it, then apply it to the diagram or save it as it is." }),
+  ]);
+  panels.extensions = el("section", { class: "tab-panel code-panel", "data-panel": "extensions", role: "tabpanel", hidden: true, id: `panel-${data.modelId}-extensions`, "aria-labelledby": `tab-${data.modelId}-extensions` }, [
+    el("p", { class: "help", text: `processes/${data.name}-extensions.json: process variables, mappings and constants (written on every save).` }),
+  ]);
+  root.append(el("div", { class: "editor-bar" }, [tabs, tools]), conflict, errorBox, panels.diagram, panels.xml, panels.extensions);
+  host.append(root);
+  const propsRoot = el("div", { class: "props-root", "data-testid": "properties-panel-content" });
+  propsHost.append(propsRoot);
+
+  const state = { etag: data.etag, dirty: false, saving: false, tab: "diagram", xmlEdited: false, extensionsEdited: false, problems: data.problems || [] };
+  const xmlEditor = codeEditor(panels.xml, { language: "xml", label: "BPMN XML", testid: "xml-text", readOnly: !canChange, onChange: () => { state.xmlEdited = true; markDirty(); } });
+  const extensionsEditor = codeEditor(panels.extensions, { language: "json", label: "Process extensions JSON", testid: "extensions-text", readOnly: !canChange, onChange: () => { state.extensionsEdited = true; markDirty(); } });
+  if (canChange) {
+    panels.xml.append(el("p", {}, [el("button", { type: "button", "data-testid": "apply-xml", text: "Apply to the diagram", onclick: () => applyXml() })]));
+    panels.extensions.append(el("p", {}, [el("button", { type: "button", "data-testid": "apply-extensions", text: "Apply", onclick: () => applyExtensions() })]));
+  }
+
+  const modeler = new BpmnModeler({
+    container: canvasHost,
+    propertiesPanel: { parent: propsRoot, layout: { groups: { general: { open: true }, "modeler-implementation": { open: true }, "modeler-mapping": { open: true }, "modeler-variables": { open: true } } } },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, ExtensionsModule, ProviderModule, { modelerConfig: ["value", { canChange }] }],
+  });
+  const store = modeler.get("extensionsStore");
+  const catalog = modeler.get("connectorCatalog");
+  const canvas = modeler.get("canvas");
+  const elementRegistry = modeler.get("elementRegistry");
+  const selection = modeler.get("selection");
+  store.load(data.extensions);
+
+  function setState(name, text) {
+    state.saveState = { name, text };
+    workspace.saveStateChanged(api);
+  }
+  function markDirty() {
+    if (!canChange || state.loading) return;
+    state.dirty = true;
+    setState("unsaved", "Unsaved changes");
+  }
+  function showError(text) {
+    errorBox.textContent = text || "";
+    errorBox.hidden = !text;
+  }
+  function extensionsDocument() {
+    return JSON.stringify({ id: `process-${data.modelId}`, name: data.name, type: "PROCESS", extensions: store.extensions }, null, 2);
+  }
+  async function fillTab(tab) {
+    if (tab === "xml" && !state.xmlEdited) xmlEditor.text = (await modeler.saveXML({ format: true })).xml;
+    if (tab === "extensions" && !state.extensionsEdited) extensionsEditor.text = extensionsDocument();
+  }
+  async function showTab(tab) {
+    state.tab = tab;
+    for (const [key, button] of Object.entries(tabButtons)) {
+      button.setAttribute("aria-selected", String(key === tab));
+      button.tabIndex = key === tab ? 0 : -1;
+    }
+    for (const [key, panel] of Object.entries(panels)) panel.hidden = key !== tab;
+    propsHost.classList.toggle("props-disabled", tab !== "diagram");
+    await fillTab(tab);
+    if (tab === "diagram") canvas.resized();
+  }
+  tabs.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-tab]");
+    if (button) switchTab(button.dataset.tab);
+  });
+  tabs.addEventListener("keydown", (event) => {
+    const order = ["diagram", "xml", "extensions"];
+    const delta = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (!delta) return;
+    const next = order[(order.indexOf(state.tab) + delta + order.length) % order.length];
+    switchTab(next).then(() => tabButtons[next].focus());
+  });
+  // Leaving a tab whose text was edited applies it, or stays there and says why.
+  async function switchTab(tab) {
+    if (tab === state.tab) return;
+    if (state.tab === "xml" && state.xmlEdited && !(await applyXml())) return;
+    if (state.tab === "extensions" && state.extensionsEdited && !applyExtensions()) return;
+    await showTab(tab);
+  }
+
+  async function applyXml() {
+    try {
+      const result = await modeler.importXML(xmlEditor.text);
+      for (const warning of result.warnings || []) console.warn(warning.message);
+    } catch (error) {
+      const line = /line (\d+)/i.exec(error.message);
+      xmlEditor.markError(line ? Number(line[1]) : 1, error.message);
+      showError(`The XML cannot be read: ${error.message}`);
+      return false;
+    }
+    state.xmlEdited = false;
+    xmlEditor.clearError();
+    showError("");
+    markDirty();
+    return true;
+  }
+  function applyExtensions() {
+    const text = extensionsEditor.text;
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      const { line, column } = jsonErrorPosition(error, text);
+      extensionsEditor.markError(line, error.message, column);
+      showError(`The extensions JSON cannot be read: ${error.message}`);
+      return false;
+    }
+    const extensions = parsed && typeof parsed.extensions === "object" ? parsed.extensions : parsed;
+    if (!extensions || typeof extensions !== "object" || Array.isArray(extensions)) {
+      extensionsEditor.markError(1, "Expected an object");
+      showError("The extensions JSON must be an object: {\"extensions\": {\"Process_…\": {…}}}.");
+      return false;
+    }
+    const root = canvas.getRootElement();
+    for (const processId of new Set([...Object.keys(store.extensions), ...Object.keys(extensions)])) {
+      modeler.get("commandStack").execute("modeler.extensions.update", { processId, entry: extensions[processId], elements: [root] });
+    }
+    state.extensionsEdited = false;
+    extensionsEditor.clearError();
+    showError("");
+    markDirty();
+    return true;
+  }
+
+  async function save() {
+    if (state.saving || !canChange) return;
+    showError("");
+    // Edited text is what is saved: applied first, or the save is refused with the reason.
+    if (state.tab === "xml" && state.xmlEdited && !(await applyXml())) { setState("error", "Not saved: the XML cannot be read"); return; }
+    if (state.tab === "extensions" && state.extensionsEdited && !applyExtensions()) { setState("error", "Not saved: the extensions JSON cannot be read"); return; }
+    if (store.pendingErrors.size) {
+      const [first] = store.pendingErrors.values();
+      setState("error", "Not saved: fix the highlighted fields");
+      showError(first);
+      return;
+    }
+    state.saving = true;
+    setState("saving", "Saving…");
+    let response;
+    const sentExtensions = JSON.parse(JSON.stringify(store.extensions));
+    try {
+      const { xml } = await modeler.saveXML({ format: true });
+      const form = new FormData();
+      form.append("file", new Blob([xml], { type: "application/xml" }), `${data.name}.bpmn20.xml`);
+      form.append("extensions", new Blob([JSON.stringify(sentExtensions)], { type: "application/json" }), `${data.name}-extensions.json`);
+      response = await fetch(data.contentUrl, { method: "PUT", credentials: "same-origin", body: form, headers: { "If-Match": state.etag, "X-CSRFToken": csrf(), Accept: "application/json" } });
+    } catch (error) {
+      state.saving = false;
+      setState("error", "Not saved: the server cannot be reached. Your changes are kept; try again.");
+      return;
+    }
+    state.saving = false;
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      state.etag = response.headers.get("ETag");
+      conflict.hidden = true;
+      state.loading = true;
+      store.load(keepVariableOrder(body.entry.extensions || {}, sentExtensions));
+      state.loading = false;
+      state.dirty = false;
+      state.problems = body.problems || [];
+      setState("saved", `Saved (version ${body.entry.version})`);
+      refreshPanel();
+      if (state.tab !== "diagram") { state.xmlEdited = false; state.extensionsEdited = false; await fillTab(state.tab); }
+      workspace.problemsChanged(api, state.problems);
+      workspace.modelSaved(api, body.entry);
+    } else if (response.status === 412) {
+      setState("conflict", "Conflict: not saved");
+      conflict.hidden = false;
+    } else {
+      setState("error", `Not saved: ${body.message || response.status}`);
+      showError(body.message || `The server answered ${response.status}.`);
+      if (body.errors && body.errors.length) {
+        const lined = body.errors.find((p) => /line (\d+)/.test(p.description || ""));
+        if (lined && state.tab === "xml") xmlEditor.markError(Number(/line (\d+)/.exec(lined.description)[1]), lined.description);
+        workspace.problemsChanged(api, body.errors);
+      }
+    }
+  }
+
+  function refreshPanel() {
+    const selected = selection.get();
+    const element = selected.length === 1 ? selected[0] : canvas.getRootElement();
+    modeler.get("eventBus").fire("elements.changed", { elements: [element] });
+    markProblems();
+  }
+  function markProblems() {
+    for (const element of elementRegistry.getAll()) canvas.removeMarker(element, "has-problem");
+    for (const problem of state.problems) {
+      if (problem.referenceId && elementRegistry.get(problem.referenceId)) canvas.addMarker(problem.referenceId, "has-problem");
+    }
+  }
+
+  tools.querySelector("[data-testid=download-xml]").addEventListener("click", async () => download(`${data.name}.bpmn20.xml`, (await modeler.saveXML({ format: true })).xml, "application/xml"));
+  tools.querySelector("[data-testid=download-svg]").addEventListener("click", async () => download(`${data.name}.svg`, (await modeler.saveSVG()).svg, "image/svg+xml"));
+  conflict.querySelector("[data-testid=reload]").addEventListener("click", () => workspace.reloadModel(api));
+  modeler.on("commandStack.changed", () => markDirty());
+
+  const api = {
+    id: data.modelId,
+    type: "PROCESS",
+    get name() { return data.name; },
+    get dirty() { return state.dirty; },
+    get saveState() { return state.saveState; },
+    get problems() { return state.problems; },
+    modeler,
+    save,
+    show() { root.hidden = false; propsRoot.hidden = false; if (state.tab === "diagram") canvas.resized(); },
+    hide() { root.hidden = true; propsRoot.hidden = true; },
+    destroy() { modeler.destroy(); root.remove(); propsRoot.remove(); },
+    selectElement(id) {
+      const element = elementRegistry.get(id);
+      if (!element) return false;
+      if (state.tab !== "diagram") showTab("diagram");
+      selection.select(element);
+      canvas.scrollToElement(element);
+      return true;
+    },
+    async refreshCatalog() { await catalog.load(data.implementationsUrl); refreshPanel(); },
+  };
+
+  state.loading = true;
+  setState("loading", "Opening the diagram…");
+  try {
+    const [result] = await Promise.all([modeler.importXML(data.content), catalog.load(data.implementationsUrl)]);
+    for (const warning of result.warnings || []) console.warn(warning.message);
+    canvas.zoom("fit-viewport");
+  } catch (error) {
+    state.loading = false;
+    setState("error", "The diagram cannot be shown");
+    showError(`The stored BPMN cannot be shown in the editor: ${error.message}. The XML tab holds it.`);
+    xmlEditor.text = data.content;
+    state.xmlEdited = true;
+    await showTab("xml");
+    return api;
+  }
+  state.loading = false;
+  state.dirty = false;
+  setState("saved", `Saved (version ${data.version})`);
+  markProblems();
+  return api;
+}
