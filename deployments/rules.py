@@ -68,11 +68,18 @@ _GRAMMAR = "[host[:port]/]path[:tag][@sha256:<64 hex digits>]"
 class Refused(Exception):
     """Input that cannot be stored: every problem found, none of them quoting a variable's value."""
 
-    def __init__(self, message: str, problems: list[Problem], error_code: str = "validation_failed"):
+    def __init__(
+        self,
+        message: str,
+        problems: list[Problem],
+        error_code: str = "validation_failed",
+        parsed: DescriptorInput | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.problems = problems
         self.error_code = error_code
+        self.parsed = parsed  # what could be read despite the problems (for checking as one types)
 
 
 # --- the connectors of a release ----------------------------------------------------------------
@@ -563,9 +570,9 @@ def parse_input(
             )
         )
         raw_connectors = None
-    if problems or release_connectors is None:
+    if release_connectors is None:
         if problems:
-            raise Refused(problems[0].description, problems)
+            raise Refused(_summary(problems), problems, parsed=parsed)
         return parsed
     if raw_connectors is not None or creating:
         raw_connectors = raw_connectors or {}
@@ -593,11 +600,12 @@ def parse_input(
                 settings[name] = start
         parsed.connectors = settings
     if problems:
-        raise Refused(
-            problems[0].description if len(problems) == 1 else f"{len(problems)} problems in the descriptor",
-            problems,
-        )
+        raise Refused(_summary(problems), problems, parsed=parsed)
     return parsed
+
+
+def _summary(problems: list[Problem]) -> str:
+    return problems[0].description if len(problems) == 1 else f"{len(problems)} problems in the descriptor"
 
 
 # --- what keeps a descriptor from being deployed -----------------------------------------------------

@@ -199,21 +199,29 @@ def descriptor_delete(*, actor, descriptor: Descriptor) -> None:
 
 
 def descriptor_candidate_problems(*, actor, body: Any, descriptor: Descriptor | None = None) -> list[Problem]:
-    """What a descriptor made of `body` (a new one, or `descriptor` changed by it) would have,
-    refusals raised and problems returned, storing nothing: the page validates as the user types
+    """Every problem a descriptor made of `body` (a new one, or `descriptor` changed by it) would
+    have, the refusals and the rest together, storing nothing: the page checks as the user types
     with this. Secure values are only checked for their type, never kept."""
     selectors.require_devops(actor)
     creating = descriptor is None
-    shape = _parse(body, release_connectors=None, creating=creating)
-    if descriptor is not None and (
-        shape.release_id is None or shape.release_id == str(descriptor.release_id)
-    ):
+    release_id = body.get("releaseId") if isinstance(body, dict) else None
+    if descriptor is not None and release_id in (None, str(descriptor.release_id)):
         release = descriptor.release
+    elif isinstance(release_id, str) and release_id:
+        release = selectors.release_to_deploy(actor, release_id)
     else:
-        release = selectors.release_to_deploy(actor, shape.release_id)
+        _parse(body, release_connectors=None, creating=creating)  # raises, naming releaseId
+        raise AssertionError("unreachable")  # pragma: no cover
     release_connectors = selectors.release_connectors(release)
     current = settings_of(descriptor) if descriptor is not None else None
-    parsed = _parse(body, release_connectors=release_connectors, current=current, creating=creating)
+    refusals: list[Problem] = []
+    try:
+        parsed = rules.parse_input(
+            body, release_connectors=release_connectors, current=current, creating=creating
+        )
+    except rules.Refused as exc:
+        refusals = exc.problems
+        parsed = exc.parsed or rules.DescriptorInput()
     connectors = parsed.connectors
     if connectors is None:
         connectors = {
@@ -225,7 +233,9 @@ def descriptor_candidate_problems(*, actor, body: Any, descriptor: Descriptor | 
         held |= {key for key, value in changes.items() if value}
         held -= {key for key, value in changes.items() if not value}
         connectors[name].secure_set = frozenset(held)
-    return rules.descriptor_problems(release_connectors, connectors)
+    said = {problem.description for problem in refusals}
+    rest = [p for p in rules.descriptor_problems(release_connectors, connectors) if p.description not in said]
+    return [*refusals, *rest]
 
 
 def descriptor_problems(descriptor: Descriptor) -> list[Problem]:

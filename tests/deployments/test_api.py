@@ -336,3 +336,17 @@ def test_candidate_validation_of_a_change_knows_the_stored_secret(devops_api, bo
 def test_unknown_paths_answer_json_404(devops_api):
     response = devops_api.get(f"{API}/nothing/here")
     assert response.status_code == 404 and response.json()["errorCode"] == "not_found"
+
+
+def test_candidate_validation_reports_refusals_and_missing_values_together(devops_api, release):
+    response = devops_api.post(
+        f"{API}/descriptors/validate",
+        {"name": "", "releaseId": str(release.pk), "connectors": {"movies": {"image": "Bad Image"}}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [e["errorCode"] for e in response.json()["errors"]] == [
+        "field.empty",
+        "image.invalid",
+        "variable.required",
+    ]
