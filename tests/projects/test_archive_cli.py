@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import ManagementUtility
@@ -24,7 +25,9 @@ def run(*argv: str) -> tuple[int, str, str]:
     """Run a command as `manage.py` does (exit status included), in this test's database."""
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    # run_from_argv closes every connection when it ends; the test's transaction lives on one.
+    keep_connections = mock.patch("django.core.management.base.connections.close_all")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), keep_connections:
         try:
             ManagementUtility(["manage.py", *argv]).execute()
         except SystemExit as exit_:
