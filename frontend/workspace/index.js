@@ -508,6 +508,7 @@ const hooks = {
     if (wasCurrent) { state.current = null; await open(id, { push: false }); }
   },
   renameModel,
+  say,
   open: (id) => open(id),
   modelUrl,
   usagesUrl: (id) => `${config.projectUrl}models/${id}/usages.json`,

@@ -261,6 +261,7 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
 
   async function save() {
     if (!canChange || state.saving) return;
+    if (!state.dirty) { workspace.say(`Nothing to save: ${data.name} has no changes.`); return; }
     const text = currentText();
     let parsed;
     try { parsed = JSON.parse(text); }

@@ -173,6 +173,9 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   async function save() {
     if (state.saving || !canChange) return;
     showError("");
+    // Nothing changed since the last save or the opening: nothing is sent, no version is made
+    // (bpmn-js writes the XML its own way, so re-sending would store different bytes).
+    if (!state.dirty) { workspace.say(`Nothing to save: ${data.name} has no changes.`); return; }
     // Edited text is what is saved: applied first, or the save is refused with the reason.
     if (state.tab === "xml" && state.xmlEdited && !(await applyXml())) { setState("error", "Not saved: the XML cannot be read"); return; }
     if (state.tab === "extensions" && state.extensionsEdited && !applyExtensions()) { setState("error", "Not saved: the extensions JSON cannot be read"); return; }

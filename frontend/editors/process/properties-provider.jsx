@@ -206,10 +206,16 @@ function MappingEntry({ element }) {
 
 function VariableRow({ variable, index, others, disabled, update, pending, focusName }) {
   const [touched, setTouched] = useState(false);
-  const [valueTextState, setValueText] = useState(valueText(variable.value));
   const [valueError, setValueError] = useState("");
   const nameRef = useRef(null);
-  useEffect(() => { setValueText(valueText(variable.value)); setValueError(""); pending.delete(variable.id); }, [variable.value, variable.type]);
+  const valueRef = useRef(null);
+  // The default-value box is not a controlled input: what the user typed stays there (with its
+  // error) until it is accepted; a stored value or type change rewrites it.
+  useEffect(() => {
+    if (valueRef.current) valueRef.current.value = valueText(variable.value);
+    setValueError("");
+    pending.delete(variable.id);
+  }, [variable.value, variable.type]);
   useEffect(() => { if (focusName && nameRef.current) nameRef.current.focus(); }, [focusName]);
   const nameProblem = variableNameProblem(variable.name, others, touched || !!variable.name);
   const label = variable.name || `variable ${index + 1}`;
@@ -218,6 +224,7 @@ function VariableRow({ variable, index, others, disabled, update, pending, focus
     if (parsed.error) {
       setValueError(parsed.error);
       pending.set(variable.id, `The default value of '${label}': ${parsed.error}`);
+      if (type !== variable.type) update((e) => { e.properties[variable.id].type = type; });
       return;
     }
     setValueError("");
@@ -235,16 +242,15 @@ function VariableRow({ variable, index, others, disabled, update, pending, focus
         onBlur={() => setTouched(true)}
         onChange={(e) => { setTouched(true); const name = e.target.value.trim(); update((x) => { x.properties[variable.id].name = name; }); }} />
       <select class="bio-properties-panel-input" value={variable.type} aria-label={`Type of ${label}`} data-testid={`variable-type-${index}`} disabled={disabled}
-        onChange={(e) => commitValue(valueTextState, e.target.value)}>
+        onChange={(e) => commitValue(valueRef.current ? valueRef.current.value : "", e.target.value)}>
         {VARIABLE_TYPES.map((t) => <option value={t}>{t}</option>)}
       </select>
       <label class="inline">
         <input type="checkbox" checked={!!variable.required} data-testid={`variable-required-${index}`} disabled={disabled}
           onChange={(e) => update((x) => { x.properties[variable.id].required = e.target.checked; })} /> required
       </label>
-      <input type="text" class="bio-properties-panel-input" value={valueTextState} placeholder="default value"
+      <input ref={valueRef} type="text" class="bio-properties-panel-input" placeholder="default value"
         aria-label={`Default value of ${label}`} aria-invalid={valueError ? "true" : "false"} data-testid={`variable-value-${index}`} disabled={disabled}
-        onInput={(e) => { setValueText(e.target.value); if (valueError) setValueError(""); }}
         onChange={(e) => commitValue(e.target.value, variable.type)} />
       <button type="button" class="link danger" aria-label={`Remove ${label}`} disabled={disabled}
         onClick={() => { pending.delete(variable.id); update((x) => { delete x.properties[variable.id]; }); }}>Remove</button>
