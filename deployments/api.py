@@ -164,6 +164,8 @@ class DescriptorCandidateValidateApi(DevopsApi):
     def post(self, request):
         descriptor_id = request.query_params.get("descriptorId")
         descriptor = selectors.descriptor_for(request.user, descriptor_id) if descriptor_id else None
+        if descriptor is not None:
+            descriptor.release = selectors.release_of(request.user, descriptor)
         problems = services.descriptor_candidate_problems(
             actor=request.user, body=request.data, descriptor=descriptor
         )
@@ -180,6 +182,7 @@ class DescriptorDetailApi(DevopsApi):
 
     def put(self, request, descriptor_id):
         descriptor = selectors.descriptor_for(request.user, descriptor_id)
+        descriptor.release = selectors.release_of(request.user, descriptor)
         version = expected_version(request)
         descriptor = services.descriptor_update(
             actor=request.user, descriptor=descriptor, body=request.data, expected_version=version
@@ -195,7 +198,9 @@ class DescriptorDetailApi(DevopsApi):
 @extend_schema(exclude=True)
 class DescriptorValidateApi(DevopsApi):
     def get(self, request, descriptor_id):
-        services.descriptor_validate(selectors.descriptor_for(request.user, descriptor_id))
+        descriptor = selectors.descriptor_for(request.user, descriptor_id)
+        descriptor.release = selectors.release_of(request.user, descriptor)
+        services.descriptor_validate(descriptor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -203,6 +208,7 @@ class DescriptorValidateApi(DevopsApi):
 class DescriptorExportApi(DevopsApi):
     def get(self, request, descriptor_id):
         descriptor = selectors.descriptor_for(request.user, descriptor_id)
+        descriptor.release = selectors.release_of(request.user, descriptor)
         data = services.descriptor_export(descriptor)
         return attachment_response(
             data, content_type="application/zip", filename=f"{descriptor.name}-deployment.zip"

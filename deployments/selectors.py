@@ -98,6 +98,12 @@ def descriptor_for(user, descriptor_id) -> Descriptor:
     return descriptor
 
 
+def release_of(user, descriptor: Descriptor) -> Release:
+    """The descriptor's release, if the user may still deploy it (404 otherwise: an administrator
+    may have narrowed their set since); reading the release's files goes through this."""
+    return release_to_deploy(user, descriptor.release_id)
+
+
 # --- what a release holds --------------------------------------------------------------------------
 
 

@@ -51,7 +51,7 @@ class DescriptorNewView(DevopsPageMixin, View):
 class DescriptorEditView(DevopsPageMixin, View):
     def get(self, request, descriptor_id):
         descriptor = selectors.descriptor_for(request.user, descriptor_id)
-        release = descriptor.release
+        release = descriptor.release = selectors.release_of(request.user, descriptor)
         data = {
             "mode": "edit",
             "release": release_detail_entry(release, selectors.release_connectors(release)),

@@ -350,3 +350,23 @@ def test_candidate_validation_reports_refusals_and_missing_values_together(devop
         "image.invalid",
         "variable.required",
     ]
+
+
+def test_a_descriptor_whose_release_left_the_user_s_set_can_be_read_and_deleted_only(
+    devops_api, devops, body, deploy_permission
+):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    entry = create(devops_api, body).json()["entry"]
+    Group.objects.get(name=APS_DEVOPS).permissions.remove(deploy_permission)
+    url = f"{API}/descriptors/{entry['id']}"
+    assert devops_api.get(url).status_code == 200
+    for method, suffix in (("put", ""), ("get", "/validate"), ("get", "/export")):
+        response = getattr(devops_api, method)(f"{url}{suffix}", {}, format="json")
+        assert response.status_code == 404, (method, suffix)
+        assert response.json()["message"] == f"Release not found: {entry['releaseId']}"
+    page = Client()
+    page.force_login(devops)
+    assert page.get(f"/deployments/{entry['id']}/").status_code == 404
+    assert devops_api.delete(url).status_code == 204
