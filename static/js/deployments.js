@@ -49,12 +49,12 @@
     const inputId = "v-" + connector.name + "-" + variable.name;
     label.htmlFor = inputId;
     label.textContent = variable.name;
-    nameCell.appendChild(label);
     if (variable.required) {
       const star = text("span", " *", "required");
       star.title = "required";
-      nameCell.appendChild(star);
+      label.appendChild(star);
     }
+    nameCell.appendChild(label);
     const valueCell = document.createElement("td");
     const input = document.createElement("input");
     input.id = inputId;
@@ -244,12 +244,10 @@
   }
 
   function showDownload() {
-    if (descriptor && descriptor.state === "valid") {
-      download.href = api + "/descriptors/" + encodeURIComponent(descriptor.id) + "/export";
-      download.hidden = false;
-    } else {
-      download.hidden = true;
-    }
+    const ready = Boolean(descriptor && descriptor.state === "valid");
+    if (ready) download.href = api + "/descriptors/" + encodeURIComponent(descriptor.id) + "/export";
+    download.hidden = !ready;
+    download.style.display = ready ? "" : "none"; // the button style would show a [hidden] link
   }
 
   async function save(event) {
@@ -294,9 +292,9 @@
   buildConnectors();
   form.addEventListener("input", scheduleValidate);
   form.addEventListener("submit", save);
+  showDownload();
   if (descriptor) {
     showProblems(descriptor.problems, descriptor.state === "valid" ? "Valid: ready to deploy" : "Problems found");
-    showDownload();
   } else {
     scheduleValidate();
   }

@@ -69,6 +69,7 @@ def test_devops_user_deploys_the_demo_release(new_page, sign_in, demo_release):
     expect(secure).to_have_attribute("type", "password")
     expect(connector.get_by_test_id("secure-state")).to_have_text("not set")
     expect(page.get_by_test_id("problems")).to_contain_text("the image is required")
+    expect(page.get_by_test_id("download")).to_be_hidden()  # nothing saved yet
 
     page.get_by_test_id("name").fill("movies-demo")
     connector.get_by_label("Image of movies").fill("Registry/Movies:1")  # validated as you type
