@@ -15,7 +15,8 @@ export function codeEditor(parent, { language, label, testid, onChange, readOnly
       language === "xml" ? xml() : json(),
       lintGutter(),
       EditorView.editable.of(!readOnly),
-      EditorView.contentAttributes.of({ "aria-label": label, "data-testid": testid }),
+      // tabindex: the text is in the keyboard's tab order (its scroller holds nothing else to focus).
+      EditorView.contentAttributes.of({ "aria-label": label, "data-testid": testid, tabindex: "0" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged && !silent && onChange) onChange();
       }),

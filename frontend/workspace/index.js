@@ -57,16 +57,19 @@ function renderTree() {
       const problems = model.errors ? `${model.errors} error${model.errors === 1 ? "" : "s"}` : model.warnings ? `${model.warnings} warning${model.warnings === 1 ? "" : "s"}` : "";
       group.append(el("li", {
         role: "treeitem", tabindex: "-1", "aria-selected": String(!!selected), "data-key": model.id, "data-model-id": model.id,
-        "data-testid": "tree-model", "data-name": model.name, "data-type": type, "aria-label": `${model.name}${problems ? `, ${problems}` : ""}${editor && editor.dirty ? ", unsaved changes" : ""}`,
+        "data-testid": "tree-model", "data-name": model.name, "data-type": type,
+        // Starts with the visible text (name, description, badge number), then says what the marks mean.
+        "aria-label": [model.name, model.description, problems, editor && editor.dirty ? "unsaved changes" : ""].filter(Boolean).join(" "),
       }, [el("div", { class: "tree-row" }, [
         el("a", { class: "tree-label", href: model.url, tabindex: "-1", title: model.description || model.name }, [
           el("span", { class: "tree-name", text: model.name }),
+          model.description ? " " : null,
           model.description ? el("span", { class: "tree-description", "data-testid": "tree-description", text: model.description }) : null,
         ]),
         editor && editor.dirty ? el("span", { class: "unsaved-dot", "data-testid": "tree-unsaved", title: "Unsaved changes", text: "●" }) : null,
         model.errors ? el("span", { class: "badge err", "data-testid": "tree-errors", title: problems, text: String(model.errors) })
           : model.warnings ? el("span", { class: "badge warn", "data-testid": "tree-warnings", title: problems, text: String(model.warnings) }) : null,
-        el("button", { type: "button", class: "tree-menu-button", tabindex: "-1", "aria-haspopup": "menu", "aria-label": `Actions of ${model.name}`, "data-testid": "model-menu-button", text: "⋯" }),
+        el("button", { type: "button", class: "tree-menu-button", tabindex: "-1", "aria-haspopup": "menu", "aria-label": `Actions of ${model.name}`, "data-testid": "model-menu-button" }),
       ])]));
     }
     if (!models.length) group.append(el("li", { role: "treeitem", tabindex: "-1", class: "tree-empty", "data-key": `empty-${type}`, "aria-disabled": "true", text: `No ${type === "PROCESS" ? "processes" : "connectors"} yet` }));

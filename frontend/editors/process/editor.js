@@ -103,7 +103,8 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       button.tabIndex = key === tab ? 0 : -1;
     }
     for (const [key, panel] of Object.entries(panels)) panel.hidden = key !== tab;
-    propsHost.classList.toggle("props-disabled", tab !== "diagram");
+    // The properties edit the diagram: while a text tab replaces it, they are inert.
+    propsRoot.inert = tab !== "diagram";
     await fillTab(tab);
     if (tab === "diagram") canvas.resized();
   }
