@@ -563,14 +563,28 @@ ZIP_CASES = [
     ("case", "build", "status", "code", "text"), ZIP_CASES, ids=[c[0] for c in ZIP_CASES]
 )
 def test_zip_case_is_refused_and_nothing_is_stored(
-    owner_api, project, workspace_dir, case, build, status, code, text
+    owner_api, owner, project, workspace_dir, case, build, status, code, text
 ):
+    from projects import services
+
+    stored = apa_files()["connectors/movies.json"]
+    existing, _ = services.model_create(
+        actor=owner, project=project, type_name="CONNECTOR", name="movies", content=stored
+    )
+    etag = owner_api.get(f"{API}/models/{existing.pk}")["ETag"]
     before, files_before = counts(), workspace_files(workspace_dir)
+    on_disk = {p: (Path(workspace_dir) / p).read_bytes() for p in files_before if p.endswith(".json")}
     response = post_zip(owner_api, build(), name="imported-app")
     assert_refused(response, status, code, text)
+    # nothing stored
     assert counts() == before
     assert workspace_files(workspace_dir) == files_before
     assert not list(Path(workspace_dir).rglob("*.tmp"))
+    # nothing lost
+    assert owner_api.get(f"{API}/models/{existing.pk}/content").content == stored
+    assert owner_api.get(f"{API}/models/{existing.pk}")["ETag"] == etag
+    assert {p: (Path(workspace_dir) / p).read_bytes() for p in on_disk} == on_disk
+    assert len(on_disk) == 2  # the existing project's manifest and connector
 
 
 def test_there_are_at_least_25_zip_cases():
