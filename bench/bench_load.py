@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -87,6 +88,7 @@ class Doc:
     id: str
     type: str  # CONNECTOR | PROCESS
     name: str
+    tasks: int = 0  # service tasks of a process, checked again at the end
 
     @property
     def media_type(self) -> str:
@@ -110,6 +112,18 @@ def tokens_in(content: bytes) -> set[str]:
     return {match.decode() for match in TOKEN.findall(content)}
 
 
+def damage(doc: Doc, content: bytes) -> str | None:
+    """What is wrong with a final document besides tokens (its own parts must all be there)."""
+    if doc.type == "CONNECTOR":
+        try:
+            document = json.loads(content)
+        except ValueError as exc:
+            return f"{doc.name}: not JSON ({exc})"
+        return None if document.get("name") == doc.name else f"{doc.name}: its name is gone"
+    tasks = content.count(b"<bpmn2:serviceTask ")
+    return None if tasks == doc.tasks else f"{doc.name}: {tasks} service tasks, not {doc.tasks}"
+
+
 # --- the editors ---------------------------------------------------------------------------
 
 
@@ -127,7 +141,6 @@ class Tally:
     committed_tokens: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)  # cut/5xx, deadline before we could tell
     puts_in_flight: int = 0
-    puts_cut_while_killing: int = 0
     other_answers: list[str] = field(default_factory=list)  # first few unexpected answers, for the report
 
     def record(self, op: str, status: int | str, ms: float | None) -> None:
@@ -356,7 +369,9 @@ class Outcome:
     drift_before: list = field(default_factory=list)
     drift_after: list | None = None  # None: no repair was needed or run
     file_mismatches: list[str] = field(default_factory=list)
+    file_mismatches_after: list[str] | None = None
     version_problems: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
     fault_notes: list[str] = field(default_factory=list)
     server_log: Counter = field(default_factory=Counter)
 
@@ -429,8 +444,17 @@ class Outcome:
             + (f" {[str(d) for d in self.drift_before[:4]]}" if self.drift_before else "")
             + (f"; after rebuild_workspace: {len(self.drift_after)}" if self.drift_after is not None else "")
             + f"; API content vs workspace file byte for byte: {len(self.file_mismatches)} differ"
-            + (f" {self.file_mismatches[:3]}" if self.file_mismatches else ""),
+            + (f" {self.file_mismatches[:3]}" if self.file_mismatches else "")
+            + (
+                f", after rebuild_workspace: {len(self.file_mismatches_after)} differ"
+                if self.file_mismatches_after is not None
+                else ""
+            ),
         ]
+        lines.append(
+            f"  documents intact (connector JSON with its name, every service task): "
+            f"{'yes' if not self.damaged else self.damaged[:3]}"
+        )
         if self.version_problems:
             lines.append(f"  version rows: {self.version_problems[:3]}")
         for note in self.fault_notes:
@@ -506,7 +530,7 @@ def create_project(user, name: str, *, connectors: int, small: int, large: int) 
                 content=process_xml(process_id, tasks, f"step {n}"),
                 extensions=model.extensions,
             )
-            docs.append(Doc(str(model.pk), "PROCESS", model.name))
+            docs.append(Doc(str(model.pk), "PROCESS", model.name, tasks))
     return docs
 
 
@@ -525,23 +549,12 @@ def check_workspace(outcome: Outcome, project_name: str, *, repair: bool) -> Non
     from django.core.management import call_command
 
     from projects import workspace_sync
-    from projects.model_types import model_type
     from projects.models import Model, ModelVersion, Project
 
     outcome.drift_before = workspace_sync.drift()
     project = Project.objects.get(name=project_name)
-    folder = workspace_sync.folder_of(project)
-    for doc, content in outcome.final.items():
-        path = folder / model_type(doc.type).file_name(doc.name)
-        try:
-            on_disk = path.read_bytes()
-        except OSError as exc:
-            outcome.file_mismatches.append(f"{path.name}: {exc.__class__.__name__}")
-            continue
-        if on_disk != content:
-            outcome.file_mismatches.append(
-                f"{path.name}: {len(on_disk)} bytes on disk, {len(content)} from the API"
-            )
+    outcome.file_mismatches = _files_against_api(outcome, workspace_sync.folder_of(project))
+    outcome.damaged = [problem for doc, content in outcome.final.items() if (problem := damage(doc, content))]
     if not outcome.label.startswith("naive"):  # the naive save writes no version rows
         for model in Model.objects.filter(project=project):
             row = ModelVersion.objects.filter(model=model, version=model.version).first()
@@ -553,6 +566,24 @@ def check_workspace(outcome: Outcome, project_name: str, *, repair: bool) -> Non
         except (Exception, SystemExit) as exc:  # reported, and the drift left is measured below
             outcome.fault_notes.append(f"rebuild_workspace failed: {exc}")
         outcome.drift_after = workspace_sync.drift()
+        outcome.file_mismatches_after = _files_against_api(outcome, workspace_sync.folder_of(project))
+
+
+def _files_against_api(outcome: Outcome, folder: Path) -> list[str]:
+    """Each document as the API served it at the end against its workspace file, byte for byte."""
+    from projects.model_types import model_type
+
+    mismatches = []
+    for doc, content in outcome.final.items():
+        path = folder / model_type(doc.type).file_name(doc.name)
+        try:
+            on_disk = path.read_bytes()
+        except OSError as exc:
+            mismatches.append(f"{path.name}: {exc.__class__.__name__}")
+            continue
+        if on_disk != content:
+            mismatches.append(f"{path.name}: {len(on_disk)} bytes on disk, {len(content)} from the API")
+    return mismatches
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -617,7 +648,6 @@ class LoadServer(BenchServer):
             "workspace write failed": "workspace write failed",
             "database unavailable (503)": "database unavailable on",
             "Internal Server Error": "Internal Server Error",
-            "Traceback": "Traceback",
             "worker killed (SIGKILL)": "was sent SIGKILL",
             "WORKER TIMEOUT": "WORKER TIMEOUT",
         }
@@ -710,17 +740,18 @@ class DiskFault:
             self.mounted = False
 
     def during(self, project_folder: Path, notes: list[str], *, start: float, seconds: float):
-        def during(tally: Tally, deadline: float) -> None:
-            time.sleep(start)
-            began = time.monotonic()
-            acknowledged = len(tally.acknowledged)
+        """Two windows: one in the middle of the load (later saves rewrite what they touch) and one
+        that ends with the load (what it left stale is for rebuild_workspace to repair)."""
+
+        def unwritable(tally: Tally, until: float) -> None:
+            began, acknowledged = time.monotonic(), len(tally.acknowledged)
             if self.mode == "readonly":
-                run = subprocess.run(["mount", "-o", "remount,ro", str(self.workspace)], capture_output=True)
-                assert run.returncode == 0, run.stderr
+                subprocess.run(
+                    ["mount", "-o", "remount,ro", str(self.workspace)], check=True, capture_output=True
+                )
                 how = "tmpfs remounted read-only (EROFS)"
             elif self.mode == "full":
-                ballast = self.workspace / "ballast"
-                with open(ballast, "wb") as handle, contextlib.suppress(OSError):
+                with open(self.workspace / "ballast", "wb") as handle, contextlib.suppress(OSError):
                     for _ in range(1024):  # 256 MiB at most: the tmpfs's size
                         handle.write(b"\0" * (1 << 20))
                         handle.flush()
@@ -730,7 +761,7 @@ class DiskFault:
                 os.replace(project_folder, aside)
                 project_folder.write_bytes(b"not a folder")
                 how = "project folder replaced by a file (ENOTDIR)"
-            time.sleep(max(0.0, min(seconds, deadline - time.monotonic())))
+            time.sleep(max(0.0, until - time.monotonic()))
             saved = len(tally.acknowledged) - acknowledged
             if self.mode == "readonly":
                 subprocess.run(["mount", "-o", "remount,rw", str(self.workspace)], check=True)
@@ -739,12 +770,21 @@ class DiskFault:
             else:
                 project_folder.unlink()
                 if project_folder.exists():  # a save recreated it meanwhile: keep the newer one
-                    subprocess.run(["rm", "-rf", str(aside)], check=True)
+                    shutil.rmtree(aside)
                 else:
                     os.replace(aside, project_folder)
             notes.append(
                 f"workspace unwritable for {time.monotonic() - began:.1f} s ({how}); "
                 f"{saved} saves acknowledged meanwhile"
+            )
+
+        def during(tally: Tally, deadline: float) -> None:
+            time.sleep(start)
+            unwritable(tally, min(time.monotonic() + seconds, deadline))
+            time.sleep(max(0.0, deadline - seconds - time.monotonic()))
+            unwritable(tally, deadline)
+            notes.append(
+                "the second window ended with the load: its stale files are left to rebuild_workspace"
             )
 
         return during
@@ -770,7 +810,7 @@ def run_phase(label: str, kind: str, args, user, auth: str, tmp: Path, seed: int
             user, project_name, connectors=args.connectors, small=args.small, large=args.large
         )
         notes: list[str] = []
-        with LoadServer(args.workers, workspace, tmp / f"gunicorn-{label}.log") as server:
+        with LoadServer(args.workers, workspace, (args.log_dir or tmp) / f"gunicorn-{label}.log") as server:
             window = (args.seconds * 0.3, args.seconds * 0.4)  # start, length
             during = None
             if kind == "kill":
@@ -850,9 +890,13 @@ def verdict(outcome: Outcome, kind: str) -> str:
         failures.append(f"{len(outcome.refused_but_present)} refused tokens stored")
     if outcome.version_problems:
         failures.append("version rows differ")
+    if outcome.damaged:
+        failures.append("documents damaged")
     final_drift = outcome.drift_after if outcome.drift_after is not None else outcome.drift_before
     if final_drift:
         failures.append(f"{len(final_drift)} drift left")
+    if outcome.file_mismatches_after:
+        failures.append("files differ from the API after the rebuild")
     if kind == "real" and outcome.drift_before:
         failures.append(f"{len(outcome.drift_before)} drift")
     return "  goals (0 lost, no 500, 0 drift): " + (
@@ -874,6 +918,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--disk-fault", choices=("readonly", "full", "file"), default="readonly")
     parser.add_argument("--disk-seconds", type=float, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--log-dir", type=Path, help="keep each phase's gunicorn log here (default: discarded)"
+    )
     args = parser.parse_args(argv)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(phases) - set(PHASES)

@@ -50,7 +50,7 @@ def test_the_real_save_loses_nothing_and_the_naive_one_is_caught(owner, tmp_path
     assert real.lost == set() and real.lost_committed == set(), real.report()
     assert (numbers["500"], numbers["503"], numbers["other 4xx"], numbers["dropped"]) == (0, 0, 0, 0)
     assert real.refused_but_present == set()
-    assert real.version_problems == []
+    assert real.version_problems == [] and real.damaged == []
     assert real.file_mismatches == [] and real.drift_before == []
     assert real.drift_after is None  # nothing needed repairing
 
