@@ -78,7 +78,19 @@ def module_names(definition: Definition) -> dict[str, str]:
 
 
 def _py(value: object) -> str:
+    """A Python literal of a JSON value, with double quotes as formatters write them."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_py(item) for item in value) + "]"
     return repr(value)
+
+
+def _doc(text: str) -> str:
+    """Text that is safe inside a generated triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', "'''")
 
 
 def _handler(package: str, action: Action, module: str) -> str:
@@ -86,9 +98,9 @@ def _handler(package: str, action: Action, module: str) -> str:
     inputs = ", ".join(f"{p.name} ({p.type}{', required' if p.required else ''})" for p in action.inputs)
     body = f"    return {{\n{outputs}\n    }}" if action.outputs else "    return {}"
     summary = action.description or f"The {action.name} action."
-    return f'''"""{summary.strip().replace('"""', "'")}
+    return f'''"""{_doc(summary.strip())}
 
-Inputs: {inputs or "none"}. Replace the sample outputs below with the real logic; raise
+Inputs: {_doc(inputs) or "none"}. Replace the sample outputs below with the real logic; raise
 `BpmnError("<code>")` with a code of the definition's errors for a business error.
 """
 
@@ -109,7 +121,7 @@ def _test(package: str, definition: Definition, action: Action, module: str) -> 
     inputs = {p.name: sample(p) for p in action.inputs}
     required = [p for p in action.inputs if p.required]
     config = {v.name: "test-value" for v in definition.config if v.required and v.value is None}
-    text = f'''"""The {action.name} action driven through the SDK's in-memory transport."""
+    text = f'''"""The {_doc(action.name)} action driven through the SDK's in-memory transport."""
 
 import pytest
 from modeler_connector.testing import ConnectorTestClient

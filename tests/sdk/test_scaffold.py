@@ -29,9 +29,8 @@ TYPES = (
     "Content-Metadata",
 )
 # Names that fold to the same module, keywords, digits, punctuation: every one must get its own file.
-ACTION_NAMES = ["getX", "get_x", "get-x", "class", "2fast", "send email!", "SEND", "Send"] + [
-    f"action{index}" for index in range(12)
-]
+ACTION_NAMES = ["getX", "get_x", "get-x", "class", "2fast", "send email!", "SEND", "Send"]
+ACTION_NAMES += ['say "hi" \\', "ünïcode", "emoji 😀"] + [f"action{index}" for index in range(9)]
 
 
 def twenty_actions() -> bytes:
@@ -108,7 +107,7 @@ def test_every_action_gets_its_own_handler_and_test_module():
     assert modules["class"] == "action_class" and modules["2fast"] == "action_2fast"
     for action, module in modules.items():
         handler = project.files[f"{project.package}/actions/{module}.py"].decode()
-        assert f"@connector.action({action!r})" in handler
+        assert f"@connector.action({json.dumps(action, ensure_ascii=False)})" in handler
         compile(handler, module, "exec")
         compile(project.files[f"tests/test_{module}.py"].decode(), module, "exec")
 
@@ -221,3 +220,13 @@ def test_regenerating_keeps_the_authors_files_and_names_new_and_gone_actions(tmp
     assert (out / "movies_connector" / "movies.json").read_bytes() == changed
     assert "gone action: getMovieDesc (delete movies_connector/actions/get_movie_desc.py" in report.summary()
     assert parse_definition(json.loads(changed)).actions.keys() == {"rateMovie"}
+
+
+def test_the_generated_code_passes_a_linter(tmp_path):
+    write_project(twenty_actions(), tmp_path / "project")
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W", "--ignore", "E501",
+         "--exclude", "vendor", str(tmp_path / "project")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
