@@ -337,8 +337,9 @@ def project_archive(members: dict[str, bytes]) -> ProjectArchive:
     manifest = _json_document(members[manifest_path], manifest_path)
     if not isinstance(manifest, dict):
         raise refused("the manifest must be a JSON object", "no_project_entry", path=manifest_path)
-    name = manifest.get("name") if isinstance(manifest.get("name"), str) else manifest_path[: -len(".json")]
-    description = manifest.get("description") if isinstance(manifest.get("description"), str) else ""
+    declared_name, declared_description = manifest.get("name"), manifest.get("description")
+    name = declared_name if isinstance(declared_name, str) else manifest_path[: -len(".json")]
+    description = declared_description if isinstance(declared_description, str) else ""
 
     folders = _types_by_folder()
     models: dict[tuple[str, str], ArchiveModel] = {}
@@ -455,17 +456,17 @@ def _remap(value: Any, ids: dict[str, str]) -> Any:
 
 def _id_map(models: Iterable[ArchiveModel]) -> dict[str, str]:
     """Old `<type>-<uuid>` ids of the archive → the new models' ids (APA's ReferenceIdOverrider)."""
-    ids = {}
+    ids: dict[str, str] = {}
     for model in models:
         prefix = model.type_name.lower()
         declared = []
-        if isinstance(model.check.parsed, dict):
+        if model.check is not None and isinstance(model.check.parsed, dict):
             declared.append(model.check.parsed.get("id"))
         if isinstance(model.extensions, dict):
             declared.append(model.extensions.get("id"))
         for old in declared:
             match = _TYPED_ID.match(old) if isinstance(old, str) else None
-            if match and match.group(1) == prefix:
+            if old and match and match.group(1) == prefix:
                 ids[old] = f"{prefix}-{model.new_id}"
     return ids
 
