@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         help="consumer group: queue <destination>.<group>",
     )
     run.add_argument("--prefetch", type=int, default=int(_env("CONNECTOR_PREFETCH", "8")))
+    run.add_argument(
+        "--heartbeat",
+        type=int,
+        default=int(_env("CONNECTOR_HEARTBEAT", "30")),
+        help="AMQP heartbeat, seconds",
+    )
     run.add_argument("--max-body", type=int, default=int(_env("CONNECTOR_MAX_BODY", str(DEFAULT_MAX_BODY))))
     run.add_argument("--health-host", default=_env("CONNECTOR_HEALTH_HOST", "0.0.0.0"))  # noqa: S104 - the kubelet probes the pod IP
     run.add_argument(
@@ -124,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         broker_url=args.broker,
         group=args.group,
         prefetch=args.prefetch,
+        heartbeat=args.heartbeat,
         max_body=args.max_body,
         identity=identity,
         connection_name=f"{identity.service_name}@{os.uname().nodename}:{os.getpid()}",

@@ -53,7 +53,9 @@ def broker_url() -> str:
 class ConnectorProcess:
     """`connector run` in a subprocess; its JSON log lines are collected from stderr."""
 
-    def __init__(self, definition_path: Path, broker: str, group: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, definition_path: Path, broker: str, group: str, env: dict[str, str], extra: tuple[str, ...] = ()
+    ) -> None:
         self.records: list[dict] = []
         self.raw: list[str] = []
         self.connection_name = f"test-{uuid.uuid4().hex[:12]}"
@@ -64,6 +66,7 @@ class ConnectorProcess:
             "--broker", broker, "--group", group,
             "--health-host", "127.0.0.1", "--health-port", "0",
             "--service-name", self.connection_name,
+            *extra,
         ]  # fmt: skip
         full_env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)} | env
         full_env["PYTHONPATH"] = str(ROOT)
@@ -119,8 +122,10 @@ def connector_processes(broker_url):
     """Start connector processes (`start(...)`); every one is stopped (SIGKILL at worst) afterwards."""
     started: list[ConnectorProcess] = []
 
-    def start(definition_path: Path, group: str, env: dict[str, str] | None = None) -> ConnectorProcess:
-        process = ConnectorProcess(definition_path, broker_url, group, env or {})
+    def start(
+        definition_path: Path, group: str, env: dict[str, str] | None = None, extra: tuple[str, ...] = ()
+    ) -> ConnectorProcess:
+        process = ConnectorProcess(definition_path, broker_url, group, env or {}, extra)
         started.append(process)
         return process
 

@@ -363,3 +363,30 @@ def test_without_a_broker_it_is_live_not_ready_and_backs_off(definition_file):
         if process.process.poll() is None:
             process.process.kill()
             process.process.wait(10)
+
+
+def test_a_handler_longer_than_two_heartbeats_keeps_its_connection(
+    definition_file, connector_processes, broker_url
+):
+    """With a 1 s heartbeat the broker drops a silent client after about 2 s; a 5 s handler must
+    not be silent (the main thread reads the socket and sends heartbeats meanwhile)."""
+    definition, path = definition_file
+    consumer_group = group()
+    process = connector_processes(path, consumer_group, ENV, ("--heartbeat", "1"))
+    process.wait_for("consuming")
+    client = ConnectorTestClient(
+        Connector(definition), broker_url=broker_url, group=consumer_group, start_worker=False
+    )
+    try:
+        with client:
+            request_id = client.send("slow", {"seconds": 5})
+            (answer,) = client.wait_for(request_id, timeout=30)
+            assert answer.outputs == {"pid": process.process.pid}
+            client.drain(1.0)
+            assert len(client.received[request_id]) == 1
+            assert [
+                r for r in process.records if r.get("message") == "broker connection lost, reconnecting"
+            ] == []
+            process.stop()
+    finally:
+        client.cleanup()
