@@ -24,6 +24,7 @@ export function keepVariableOrder(extensions, previous) {
 }
 
 export async function createProcessEditor({ host, propsHost, data, workspace }) {
+  performance.mark("modeler:editor-start");
   const canChange = data.canChange;
   const root = el("div", { class: "model-editor process-model-editor", "data-testid": "process-editor" });
   const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Views of the process" });
@@ -236,11 +237,11 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     modeler.get("eventBus").fire("elements.changed", { elements: [element] });
     markProblems();
   }
+  let marked = [];
   function markProblems() {
-    for (const element of elementRegistry.getAll()) canvas.removeMarker(element, "has-problem");
-    for (const problem of state.problems) {
-      if (problem.referenceId && elementRegistry.get(problem.referenceId)) canvas.addMarker(problem.referenceId, "has-problem");
-    }
+    for (const id of marked) if (elementRegistry.get(id)) canvas.removeMarker(id, "has-problem");
+    marked = [...new Set(state.problems.map((p) => p.referenceId).filter((id) => id && elementRegistry.get(id)))];
+    for (const id of marked) canvas.addMarker(id, "has-problem");
   }
 
   tools.querySelector("[data-testid=download-xml]").addEventListener("click", async () => download(`${data.name}.bpmn20.xml`, (await modeler.saveXML({ format: true })).xml, "application/xml"));
@@ -273,10 +274,13 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
 
   state.loading = true;
   setState("loading", "Opening the diagram…");
+  performance.mark("modeler:import-start");
   try {
     const [result] = await Promise.all([modeler.importXML(data.content), catalog.load(data.implementationsUrl)]);
+    performance.mark("modeler:imported");
     for (const warning of result.warnings || []) console.warn(warning.message);
     canvas.zoom("fit-viewport");
+    performance.mark("modeler:fitted");
   } catch (error) {
     state.loading = false;
     setState("error", "The diagram cannot be shown");
