@@ -31,6 +31,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from modeler_connector.config import load_config
 from modeler_connector.connector import Connector
+from modeler_connector.definition import Definition
 from modeler_connector.messages import CONTENT_TYPE, new_request
 from modeler_connector.worker import DEFAULT_GROUP, Worker, WorkerOptions, layout, run_in_thread, stop_thread
 
@@ -76,9 +77,10 @@ class ConnectorTestClient:
     ) -> None:
         self.connector = connector
         # Without a worker (one runs elsewhere) only the definition's destinations are needed.
-        self.definition = connector.check() if start_worker else connector.definition
-        if self.definition is None:
+        definition = connector.check() if start_worker else connector.definition
+        if definition is None:
             raise ValueError("the connector has no definition")
+        self.definition: Definition = definition
         self.env = env
         self.broker_url = broker_url
         self.group = group

@@ -139,13 +139,14 @@ class Worker:
 
     def run(self) -> None:
         delay = self.options.backoff_initial
+        recoverable: tuple[type[BaseException], ...] = (OperationalError, OSError, *self._broker_errors())
         try:
             while not self._stop.is_set():
                 connected_at = time.monotonic()
                 try:
                     self._serve()
                     return
-                except (OperationalError, OSError, *self._broker_errors()) as error:
+                except recoverable as error:
                     self._ready.clear()
                     self._inbox.clear()  # unacknowledged: the broker redelivers them
                     self._declared.clear()
@@ -193,7 +194,7 @@ class Worker:
             transport_options=options,
         )
 
-    def _declare_queues(self, channel) -> list[Queue]:
+    def _declare_queues(self, channel) -> list[tuple[str, Queue]]:
         queues = []
         if self.options.is_amqp:
             Exchange(DLX, "direct", durable=True).declare(channel=channel)
@@ -209,8 +210,7 @@ class Worker:
                 channel
             )
             queue.declare()
-            queue.action = action  # type: ignore[attr-defined]
-            queues.append(queue)
+            queues.append((action, queue))
         return queues
 
     def _serve(self) -> None:
@@ -223,11 +223,11 @@ class Worker:
                 Consumer(
                     channel,
                     [queue],
-                    on_message=self._receiver(queue.action),
+                    on_message=self._receiver(action),
                     no_ack=False,
                     auto_declare=False,
                 )
-                for queue in queues
+                for action, queue in queues
             ]
             consumers[0].qos(prefetch_count=self.options.prefetch)
             if self._current is not None:  # a handler that ran through the last disconnection
@@ -242,7 +242,7 @@ class Worker:
                 extra={
                     "fields": {
                         "broker": safe_url(self.options.broker_url),
-                        "queues": [queue.name for queue in queues],
+                        "queues": [queue.name for _, queue in queues],
                         "prefetch": self.options.prefetch,
                     }
                 },
@@ -357,7 +357,7 @@ class Worker:
             "result" if reply.kind == "result" else "bpmnError" if reply.body.get("errorCode") else "error"
         )
         self.stats[outcome] += 1
-        fields = {"action": action, "integrationContextId": request.id, "outcome": outcome}
+        fields: dict[str, object] = {"action": action, "integrationContextId": request.id, "outcome": outcome}
         if reply.kind == "error":
             fields["errorClassName"] = reply.body.get("errorClassName")
             fields["errorCode"] = reply.body.get("errorCode")
