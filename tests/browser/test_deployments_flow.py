@@ -119,3 +119,27 @@ def test_the_deployments_page_is_403_for_a_modeler(new_page, sign_in):
     response = page.goto("/deployments/")
     assert response.status == 403
     expect(page.locator("body")).to_contain_text("APS_DEVOPS")
+
+
+def test_deployment_pages_pass_axe(new_page, sign_in, axe_check, demo_release):
+    owner, release = demo_release
+    devops = make_user("dave", APS_DEVOPS)
+    page = new_page(bypass_csp=True)  # axe-core is injected as a script
+    _allow_refusals(page)
+    sign_in(page, devops)
+    page.goto("/deployments/")
+    violations = axe_check(page, "deployments list")
+    page.goto(f"/deployments/new/?release={release.pk}")
+    expect(page.get_by_test_id("problems")).to_contain_text("the image is required")
+    violations += axe_check(page, "new descriptor")
+    page.get_by_test_id("name").fill("movies-demo")
+    page.get_by_label("Image of movies").fill(IMAGE)
+    page.locator("#v-movies-MOVIES_API_KEY").fill(CANARY)
+    expect(page.get_by_test_id("validation-state")).to_have_text("Valid: ready to deploy")
+    page.get_by_test_id("save").click()
+    page.wait_for_url("**/deployments/*-*-*-*-*/")
+    expect(page.get_by_test_id("download")).to_be_visible()
+    violations += axe_check(page, "descriptor editor")
+    page.goto("/deployments/")
+    violations += axe_check(page, "deployments list with a descriptor")
+    assert violations == []
