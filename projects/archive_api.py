@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import parsers, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +22,7 @@ from modeler.api.files import attachment_response
 from modeler.api.input import validated
 from modeler.api.openapi import entry_schema, list_schema
 from modeler.api.pagination import ModelingPagination, apply_sort
-from modeler.api.parsers import PayloadTooLarge, read_capped
+from modeler.api.parsers import MultiPartParser, PayloadTooLarge, read_capped
 from modeler.problems import ValidationFailed
 from modeler.roles import APS_MODELER, has_role, role_missing_message
 from modeler.timestamps import iso_utc
@@ -125,7 +125,7 @@ def zip_response(data: bytes, file_name: str) -> HttpResponse:
 
 
 class ProjectImportApi(APIView):
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="importProject",
@@ -200,7 +200,7 @@ class ProjectReleasesApi(APIView):
 
 
 class ReleaseUploadApi(APIView):
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="uploadRelease",

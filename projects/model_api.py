@@ -24,7 +24,7 @@ from modeler.api.files import attachment_response
 from modeler.api.input import validated
 from modeler.api.openapi import entry_schema, list_schema
 from modeler.api.pagination import ModelingPagination, apply_sort
-from modeler.api.parsers import PayloadTooLarge, read_capped
+from modeler.api.parsers import MultiPartParser, PayloadTooLarge, read_capped
 from modeler.problems import ModelingError, Problem, ValidationFailed
 from modeler.timestamps import iso_utc
 from projects import services
@@ -297,7 +297,7 @@ def _import_name(mtype, stem: str, field: object) -> tuple[str, list[Problem]]:
 
 
 class ModelImportApi(APIView):
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="importModel",
@@ -376,7 +376,7 @@ class ModelDetailApi(APIView):
 
 
 class ModelContentApi(APIView):
-    parser_classes = [parsers.MultiPartParser, RawBodyParser]
+    parser_classes = [MultiPartParser, RawBodyParser]
 
     @extend_schema(operation_id="getModelContent", responses=STORED_FILE_RESPONSES)
     def get(self, request, model_id):
@@ -428,7 +428,7 @@ class ModelVersionsApi(APIView):
 
 
 class ModelValidateApi(APIView):
-    parser_classes = [parsers.MultiPartParser, RawBodyParser]
+    parser_classes = [MultiPartParser, RawBodyParser]
 
     @extend_schema(
         operation_id="validateModel", request={"multipart/form-data": bytes}, responses={204: None}

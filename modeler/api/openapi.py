@@ -65,7 +65,7 @@ _ERROR_SCHEMA = {
                     "validatorSetName": {"type": "string"},
                     "warning": {"type": "boolean"},
                     "errorCode": {"type": "string"},
-                    "referenceId": {"type": ["string", "null"]},
+                    "referenceId": {"type": "string", "nullable": True},
                 },
             },
         },

@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework import exceptions, parsers
 
 from modeler import strict_json
+from modeler.strict_json import UNSTORABLE_TEXT
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -57,3 +58,20 @@ class StrictJSONParser(parsers.BaseParser):
             return strict_json.loads(data)
         except strict_json.JSONInputError as exc:
             raise JSONParseError(exc.message, exc.code) from None
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing text fields no database can store (NUL, unpaired
+    surrogates) as the strict JSON parser does, instead of failing later with a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        for name, values in parsed.data.lists():
+            for value in (name, *values):
+                if isinstance(value, str) and UNSTORABLE_TEXT.search(value):
+                    raise JSONParseError(
+                        f"The form field '{name[:60]}' contains a NUL character or an unpaired surrogate, "
+                        "which cannot be stored",
+                        "invalid_text",
+                    )
+        return parsed

@@ -136,3 +136,17 @@ def test_basic_auth_with_nul_is_a_401_not_a_500(client, owner, username, passwor
     response = client.get(f"{API}/projects", HTTP_AUTHORIZATION=f"Basic {credentials}")
     assert response.status_code == 401
     assert response.json()["errorCode"] == "authentication_failed"
+
+
+@pytest.mark.parametrize("field", ["name", "type", "comment"])
+def test_multipart_text_fields_with_nul_are_refused(owner_api, project, field):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = (Model.objects.count(), ModelVersion.objects.count())
+    data = {"file": SimpleUploadedFile("movies.json", FIXTURE.read_bytes()), "type": "CONNECTOR"}
+    data[field] = "x\x00y"
+    for url in (f"{API}/projects/{project.pk}/models/import", f"{API}/projects/{project.pk}/releases/upload"):
+        response = owner_api.post(url, data, format="multipart")
+        _assert_refused(response, "invalid_text", "NUL character")
+        data["file"].seek(0)
+    assert (Model.objects.count(), ModelVersion.objects.count()) == before
