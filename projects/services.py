@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from guardian.shortcuts import assign_perm, remove_perm
 
 from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict, capped
@@ -123,9 +124,19 @@ def project_update(*, actor, project: Project, name: object = None, description:
 
 def project_delete(*, actor, project: Project) -> None:
     project_id, folder = project.pk, workspace.project_dir(project.owner_id, project.name)
-    with transaction.atomic():
-        _lock_project(project_id, exclusive=True)  # waits for the saves under way, blocks new ones
-        project.delete()
+    try:
+        with transaction.atomic():
+            _lock_project(project_id, exclusive=True)  # waits for the saves under way, blocks new ones
+            project.delete()
+    except ProtectedError as error:
+        # Something outside the modeling apps holds on to the project (a deployment descriptor
+        # names one of its releases): refuse, naming what, rather than fail.
+        users = sorted({f"{type(obj)._meta.verbose_name} '{obj}'" for obj in error.protected_objects})
+        raise Conflict(
+            f"The project '{project.name}' cannot be deleted while these use its releases: "
+            f"{', '.join(users[:10])}{' …' if len(users) > 10 else ''}. Delete them first.",
+            [Problem("Project in use", f"Used by {len(users)} object(s)", error_code="project_in_use")],
+        ) from None
     workspace_sync.remove(project_id, folder)
 
 

@@ -185,7 +185,12 @@ class ProjectDeleteView(RoleRequiredMixin, ProjectPermissionMixin, View):
             context = {"project": project, "error": "Type the project's name exactly to confirm."}
             return render(request, self.template_name, context, status=400)
         name = project.name
-        services.project_delete(actor=request.user, project=project)
+        try:
+            services.project_delete(actor=request.user, project=project)
+        except ModelingError as error:
+            return render(
+                request, self.template_name, {"project": project, "error": error.message}, status=409
+            )
         messages.success(request, f"Project '{name}' deleted.")
         return redirect("projects:list")
 
