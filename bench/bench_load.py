@@ -141,6 +141,7 @@ class Tally:
     committed_tokens: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)  # cut/5xx, deadline before we could tell
     puts_in_flight: int = 0
+    editors_done: threading.Event = field(default_factory=threading.Event)  # every answer received
     other_answers: list[str] = field(default_factory=list)  # first few unexpected answers, for the report
 
     def record(self, op: str, status: int | str, ms: float | None) -> None:
@@ -279,16 +280,19 @@ def run_editors(
     tally = Tally()
     deadline = time.monotonic() + seconds
     threads = [Editor(n, port, auth, docs, save_prefix, deadline, tally, seed) for n in range(editors)]
+    fault = threading.Thread(target=during, args=(tally, deadline), daemon=True) if during else None
     started = time.perf_counter()
-    for thread in threads:
+    for thread in [*threads, *([fault] if fault else [])]:
         thread.start()
-    if during is not None:
-        during(tally, deadline)
     for thread in threads:
-        thread.join(seconds + 120)
-    if any(thread.is_alive() for thread in threads):
-        raise RuntimeError("an editor did not finish within 120 s of the deadline")
-    return tally, time.perf_counter() - started
+        thread.join(max(deadline - time.monotonic(), 0) + 120)
+    elapsed = time.perf_counter() - started
+    tally.editors_done.set()
+    if fault is not None:
+        fault.join(120)
+    if any(thread.is_alive() for thread in [*threads, *([fault] if fault else [])]):
+        raise RuntimeError("an editor or the fault did not finish within 120 s of the deadline")
+    return tally, elapsed
 
 
 def warm_up(port: int, auth: str, docs: list[Doc], *, workers: int) -> None:
@@ -743,7 +747,7 @@ class DiskFault:
         """Two windows: one in the middle of the load (later saves rewrite what they touch) and one
         that ends with the load (what it left stale is for rebuild_workspace to repair)."""
 
-        def unwritable(tally: Tally, until: float) -> None:
+        def unwritable(tally: Tally, wait) -> None:
             began, acknowledged = time.monotonic(), len(tally.acknowledged)
             if self.mode == "readonly":
                 subprocess.run(
@@ -761,7 +765,7 @@ class DiskFault:
                 os.replace(project_folder, aside)
                 project_folder.write_bytes(b"not a folder")
                 how = "project folder replaced by a file (ENOTDIR)"
-            time.sleep(max(0.0, until - time.monotonic()))
+            wait()
             saved = len(tally.acknowledged) - acknowledged
             if self.mode == "readonly":
                 subprocess.run(["mount", "-o", "remount,rw", str(self.workspace)], check=True)
@@ -780,11 +784,12 @@ class DiskFault:
 
         def during(tally: Tally, deadline: float) -> None:
             time.sleep(start)
-            unwritable(tally, min(time.monotonic() + seconds, deadline))
+            unwritable(tally, lambda: time.sleep(max(0.0, min(seconds, deadline - time.monotonic()))))
             time.sleep(max(0.0, deadline - seconds - time.monotonic()))
-            unwritable(tally, deadline)
+            unwritable(tally, lambda: tally.editors_done.wait(max(0.0, deadline - time.monotonic()) + 110))
             notes.append(
-                "the second window ended with the load: its stale files are left to rebuild_workspace"
+                "the second window lasted until every editor had its last answer: "
+                "what it left stale is for rebuild_workspace to repair"
             )
 
         return during
