@@ -48,7 +48,7 @@ def _inside_root(path: Path) -> Path:
     return path
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     _inside_root(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _inside_root(path.parent)  # a link created meanwhile is caught before anything is written
@@ -56,19 +56,27 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_files(folder: Path, files: dict[str, bytes], remove: tuple[str, ...] = ()) -> bool:
-    """Write `files` (relative paths) under a project folder and remove `remove`; False (logged) on failure."""
+def write_files(
+    folder: Path, files: dict[str, bytes], remove: tuple[str, ...] = (), *, durable: bool = True
+) -> bool:
+    """Write `files` (relative paths) under a project folder and remove `remove`; False (logged) on failure.
+
+    Each file is replaced atomically (readers never see a torn file). `durable=False` skips the
+    fsync of each file, for whole-folder rebuilds of hundreds of files: the folder is a copy the
+    database can always rebuild, so a crash costs a rebuild, never a save.
+    """
     try:
         for relative, data in files.items():
-            _write_atomic(folder / relative, data)
+            _write_atomic(folder / relative, data, durable)
         for relative in remove:
             if relative not in files:
                 _inside_root(folder / relative).unlink(missing_ok=True)

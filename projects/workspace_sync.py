@@ -131,7 +131,7 @@ def rebuild(project_id, *, left: Iterable[Path] = ()) -> bool:
             if old != folder:
                 workspace.remove_tree(old)
         workspace.remove_tree(folder)
-        return workspace.write_files(folder, project_files(project))
+        return workspace.write_files(folder, project_files(project), durable=False)
 
 
 def _other_folders_of(project: Project) -> list[Path]:
