@@ -62,17 +62,44 @@ def twenty_actions() -> bytes:
 
 
 def run_generated_tests(folder: Path) -> subprocess.CompletedProcess:
-    """Run the project's own tests with it and its vendored SDK on the path (not the repo's SDK)."""
+    """Install the project and its vendored SDK (pip, offline, into a folder of their own: not the
+    repo's SDK), then run the project's own tests against what was installed."""
+    site = folder.parent / "site"
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(folder / "vendor" / "modeler-connector-sdk"),
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
     env = {
         key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")
     }
-    env["PYTHONPATH"] = os.pathsep.join([str(folder / "vendor" / "modeler-connector-sdk"), str(folder)])
+    env["PYTHONPATH"] = str(site)
     code = "import modeler_connector, sys; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:django', 'tests']))"
-    check = "import modeler_connector; print(modeler_connector.__file__)"
+    check = "import modeler_connector, movies_connector; print(modeler_connector.__file__)"
     where = subprocess.run(
-        [sys.executable, "-c", check], cwd=folder, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", check.replace("movies_connector", folder_package(folder))],
+        cwd=folder.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert where.stdout.strip().startswith(str(folder / "vendor")), where.stdout + where.stderr
+    assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
     return subprocess.run(
         [sys.executable, "-c", "import pytest; " + code],
         cwd=folder,
@@ -81,6 +108,12 @@ def run_generated_tests(folder: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=300,
     )
+
+
+def folder_package(folder: Path) -> str:
+    """The generated package's import name (the one folder beside tests/ and vendor/ with an __init__)."""
+    (package,) = [p.name for p in folder.iterdir() if (p / "__init__.py").is_file()]
+    return package
 
 
 @pytest.mark.parametrize("definition", [DEMO, twenty_actions()], ids=["demo-movies", "twenty-actions"])
