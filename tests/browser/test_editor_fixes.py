@@ -168,8 +168,14 @@ def test_badges_follow_the_connector_and_a_used_connector_says_who_uses_it(new_p
     owner = make_user("olivia", APS_MODELER)
     project = _movies_project(owner, action_name="getMovie")
     connector = Model.objects.get(project=project, type="CONNECTOR")
+    process = Model.objects.get(project=project, type="PROCESS")
     page = new_page()
     sign_in(page, owner)
+    # The process's problems name the task by its name, not only its id.
+    page.goto(f"/projects/{project.pk}/processes/{process.pk}/")
+    expect(page.get_by_test_id("problems")).to_contain_text(
+        "'movies.getMovieDesc' of 'look up' (Task_1spvopd)"
+    )
     page.goto(f"/projects/{project.pk}/connectors/{connector.pk}/")
     expect(tree_item(page, "rank-movie").get_by_test_id("tree-errors")).to_have_text("1")
 

@@ -215,7 +215,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       setState("saved", `Saved (version ${body.entry.version})`);
       refreshPanel();
       if (state.tab !== "diagram") { state.xmlEdited = false; state.extensionsEdited = false; await fillTab(state.tab); }
-      workspace.problemsChanged(api, state.problems);
+      workspace.problemsChanged(api, problemsInWords(state.problems));
       workspace.modelSaved(api, body.entry);
     } else if (response.status === 412) {
       setState("conflict", "Conflict: not saved");
@@ -226,7 +226,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       if (body.errors && body.errors.length) {
         const lined = body.errors.find((p) => /line (\d+)/.test(p.description || ""));
         if (lined && state.tab === "xml") xmlEditor.markError(Number(/line (\d+)/.exec(lined.description)[1]), lined.description);
-        workspace.problemsChanged(api, body.errors);
+        workspace.problemsChanged(api, problemsInWords(body.errors));
       }
     }
   }
@@ -236,6 +236,17 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     const element = selected.length === 1 ? selected[0] : canvas.getRootElement();
     modeler.get("eventBus").fire("elements.changed", { elements: [element] });
     markProblems();
+  }
+  // Problems name elements by their names where they have one ('look up' (Task_1)), not only ids.
+  function problemsInWords(problems) {
+    return problems.map((problem) => {
+      const text = (problem.description || problem.problem || "").replace(/'([A-Za-z_][\w.-]*)'/g, (quoted, id) => {
+        const element = elementRegistry.get(id);
+        const name = element && element.businessObject && element.businessObject.name;
+        return name ? `'${name}' (${id})` : quoted;
+      });
+      return Object.assign({}, problem, { text });
+    });
   }
   let marked = [];
   function markProblems() {
@@ -255,7 +266,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     get name() { return data.name; },
     get dirty() { return state.dirty; },
     get saveState() { return state.saveState; },
-    get problems() { return state.problems; },
+    get problems() { return problemsInWords(state.problems); },
     modeler,
     save,
     show() { root.hidden = false; propsRoot.hidden = false; if (state.tab === "diagram") canvas.resized(); },
