@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from guardian.shortcuts import assign_perm
 
 from deployments.models import Descriptor
+from modeler.problems import Conflict
 from modeler.roles import APS_DEVOPS, APS_MODELER
 from projects import archive, services
 from projects.models import Release
@@ -293,12 +294,19 @@ def test_export_zip_layout_and_determinism(devops_api, body, release):
         assert {info.date_time for info in zipped.infolist()} == {archive.FIXED_DATE_TIME}
 
 
-def test_release_cannot_be_deleted_while_a_descriptor_names_it(devops_api, body, release, owner, project):
+def test_release_cannot_be_deleted_while_a_descriptor_names_it(
+    devops_api, api_as, body, release, owner, project
+):
     create(devops_api, body)
     with pytest.raises(ProtectedError):
         Release.objects.get(pk=release.pk).delete()
-    with pytest.raises(ProtectedError):
+    with pytest.raises(Conflict) as refused:
         services.project_delete(actor=owner, project=project)
+    assert refused.value.status == 409
+    assert "descriptor 'movies-prod'" in refused.value.message
+    response = api_as(owner).delete(f"/modeling-service/v1/projects/{project.pk}")
+    assert response.status_code == 409
+    assert "descriptor 'movies-prod'" in response.json()["message"]
     assert Release.objects.filter(pk=release.pk).exists()
     Descriptor.objects.all().delete()
     Release.objects.get(pk=release.pk).delete()
