@@ -9,13 +9,13 @@ from django.db import InterfaceError, OperationalError
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from modeler.api import API_PREFIX
+from modeler.api import is_api_path
 from modeler.api.errors import json_error
 from modeler.middleware import database_unavailable_response
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
+    return is_api_path(request.path)
 
 
 def bad_request(request, exception=None):

@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
-from modeler.api import API_PREFIX
+from modeler.api import is_api_path
 from modeler.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, json_error
 from modeler.api.parsers import drain
 from modeler.strict_json import UNSTORABLE_TEXT
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def database_unavailable_response(request):
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         return json_error(
             request, status=503, message=DATABASE_UNAVAILABLE, error_code="database_unavailable"
         )
@@ -58,7 +58,7 @@ class UnstorableURLMiddleware:
         texts = [request.path, *request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
         if any(UNSTORABLE_TEXT.search(text) for text in texts):
             message = "The URL contains a NUL character or an invalid character encoding."
-            if request.path.startswith(API_PREFIX):
+            if is_api_path(request.path):
                 return json_error(request, status=400, message=message, error_code="invalid_text")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

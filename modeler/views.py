@@ -12,8 +12,9 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from modeler.api import API_PREFIX
+from modeler.api import is_api_path
 from modeler.api.errors import json_error
+from modeler.roles import APS_DEVOPS, APS_MODELER, has_role
 
 LOCKED_OUT_CODE = "locked_out"
 LOCKED_OUT_STATUS = 429
@@ -29,7 +30,7 @@ def locked_out_message() -> str:
 
 def locked_out_response(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the API's JSON error shape under the API, the sign-in page elsewhere."""
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         answer = json_error(
             request, status=LOCKED_OUT_STATUS, message=locked_out_message(), error_code=LOCKED_OUT_CODE
         )
@@ -52,4 +53,7 @@ class ThrottledLoginView(auth_views.LoginView):
 
 
 def home(request):
+    """Where a signed-in user starts: the projects, or the deployments for a DevOps-only user."""
+    if has_role(request.user, APS_DEVOPS) and not has_role(request.user, APS_MODELER):
+        return redirect("deployments:list")
     return redirect("projects:list")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("modeler", "projects", "connectors", "processes")
+APPS = ("modeler", "projects", "connectors", "processes", "deployments")
 XML_ENTRY = Path("processes/bpmn.py")
 ZIP_ENTRY = Path("projects/archive.py")  # the one way into a zip: read_zip (and zip_bytes to write one)
 PURE_MODULES = (

@@ -29,3 +29,20 @@ def test_html_pages_still_enforce_csrf(owner):
     response = client.post("/projects/", {"name": "no-token"})
     assert response.status_code == 403
     assert b"CSRF" in response.content
+
+
+@pytest.mark.parametrize("url", ["/deployment-service/v1/no/such/thing", "/deployment-service/v1/x%00"])
+def test_deployment_service_errors_outside_drf_are_json(devops, url):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(devops)
+    response = client.post(url, data="{}", content_type="application/json")
+    assert response.status_code in (400, 404)
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errorCode"] in ("not_found", "invalid_text")
+
+
+@pytest.mark.parametrize("persona, landing", [("devops", "/deployments/"), ("owner", "/projects/")])
+def test_signed_in_users_start_where_their_role_works(personas, persona, landing):
+    client = Client()
+    client.force_login(personas[persona])
+    assert client.get("/")["Location"] == landing
