@@ -546,7 +546,7 @@ function setPropsOpen(openPanel) {
   toggle.setAttribute("aria-expanded", String(openPanel));
   if (state.current && state.current.modeler) state.current.modeler.get("canvas").resized();
 }
-setPropsWidth(Number(localStorage.getItem("modeler.propsWidth")) || 380);
+setPropsWidth(Number(localStorage.getItem("modeler.propsWidth")) || 400);
 toggle.addEventListener("click", () => setPropsOpen(root.classList.contains("props-collapsed")));
 resizer.addEventListener("keydown", (event) => {
   const now = Number(resizer.getAttribute("aria-valuenow"));
