@@ -90,6 +90,8 @@ def render_project_detail(request, project, form, collaborator_form, status=200,
         "revalidateUrl": reverse("projects:workspace-revalidate", args=[project.pk]),
         "models": model_summaries(project),
         "open": str(open_model.pk) if open_model is not None else None,
+        # The model the URL names comes with the page: its editor opens without another request.
+        "openData": editor_data(open_model) if open_model is not None else None,
         "parameterTypes": list(PARAMETER_TYPES),
         "variableTypes": list(VARIABLE_TYPES),
     }
@@ -304,32 +306,36 @@ class WorkspaceRevalidateView(RoleRequiredMixin, ProjectPermissionMixin, View):
         return JsonResponse({"models": model_summaries(project)})
 
 
+def editor_data(model) -> dict:
+    """What an editor needs to open `model` (fetched through the policy by the caller)."""
+    data = {
+        "modelId": str(model.pk),
+        "type": model.type,
+        "name": model.name,
+        "description": model.description,
+        "etag": f'"{model.semver}"',
+        "version": model.semver,
+        "content": content_text(bytes(model.content)),
+        "problems": model.problems or [],
+        "canChange": ProjectAction.CHANGE.value in model.project.held_permissions,
+        "contentUrl": f"{API}/models/{model.pk}/content",
+        "modelUrl": f"{API}/models/{model.pk}",
+        "exportUrl": f"{API}/models/{model.pk}/export?attachment=true",
+        "url": model_page_url(model),
+    }
+    if model.type == "PROCESS":
+        data["extensions"] = model.extensions or {}
+        data["implementationsUrl"] = f"{API}/projects/{model.project_id}/implementations"
+    return data
+
+
 class WorkspaceModelView(RoleRequiredMixin, View):
     """GET: what an editor needs to open a model (content as text in any stored encoding,
     extensions, problems, version tag and the URLs it talks to)."""
 
     def get(self, request, project_id, model_id):
         model = _workspace_model(request, project_id, model_id)
-        can_change = ProjectAction.CHANGE.value in model.project.held_permissions
-        data = {
-            "modelId": str(model.pk),
-            "type": model.type,
-            "name": model.name,
-            "description": model.description,
-            "etag": f'"{model.semver}"',
-            "version": model.semver,
-            "content": content_text(bytes(model.content)),
-            "problems": model.problems or [],
-            "canChange": can_change,
-            "contentUrl": f"{API}/models/{model.pk}/content",
-            "modelUrl": f"{API}/models/{model.pk}",
-            "exportUrl": f"{API}/models/{model.pk}/export?attachment=true",
-            "url": model_page_url(model),
-        }
-        if model.type == "PROCESS":
-            data["extensions"] = model.extensions or {}
-            data["implementationsUrl"] = f"{API}/projects/{model.project_id}/implementations"
-        return JsonResponse(data)
+        return JsonResponse(editor_data(model))
 
 
 class WorkspaceUsagesView(RoleRequiredMixin, View):

@@ -372,8 +372,10 @@ async function open(id, { push = true, element = null } = {}) {
   if (!editor) {
     showSaveState({ name: "loading", text: "Opening…" });
     // The editor's code and the model's data load in parallel.
+    const preloaded = config.openData && config.openData.modelId === id ? { ok: true, data: config.openData } : null;
+    config.openData = null; // only for the first opening: later ones read the current version
     const [result, module] = await Promise.all([
-      api("GET", `${config.projectUrl}models/${id}/editor.json`),
+      preloaded || api("GET", `${config.projectUrl}models/${id}/editor.json`),
       summary.type === "PROCESS" ? import("../editors/process/editor.js") : import("../editors/connector/editor.js"),
     ]);
     if (!result.ok) { say(`Cannot open '${summary.name}': ${errorText(result)}`, "error"); if (ticket === state.opening) showOverview(false); return; }
