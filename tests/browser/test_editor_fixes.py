@@ -237,3 +237,49 @@ def test_the_tree_works_with_the_keyboard(new_page, sign_in, workspace_dir):
     expect(page.get_by_test_id("model-dialog").get_by_label("New name", exact=True)).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("model-dialog")).to_be_hidden()
+
+
+def test_duplicate_and_delete_from_the_tree_and_rename_from_the_json(new_page, sign_in, workspace_dir):
+    owner = make_user("olivia", APS_MODELER)
+    project = _movies_project(owner)
+    connector = Model.objects.get(project=project, type="CONNECTOR")
+    page = new_page()
+    sign_in(page, owner)
+    page.goto(f"/projects/{project.pk}/")
+
+    model_menu(page, "rank-movie", "Duplicate…")
+    dialog = page.get_by_test_id("model-dialog")
+    expect(dialog.get_by_label("Name of the copy")).to_have_value("rank-movie-copy")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("model-title")).to_have_text(" / rank-movie-copy")
+    copy = Model.objects.get(project=project, name="rank-movie-copy")
+    expect(page).to_have_url(re.compile(rf".*/processes/{copy.pk}/$"))
+    expect(tree_item(page, "rank-movie-copy")).to_have_attribute("aria-selected", "true")
+
+    # Delete (the Delete key on its tree item): asked first, then gone, the overview shown.
+    tree_item(page, "rank-movie-copy").focus()
+    page.keyboard.press("Delete")
+    expect(dialog).to_contain_text("The process 'rank-movie-copy' and its history are deleted.")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(tree_item(page, "rank-movie-copy")).to_have_count(0)
+    expect(page.get_by_test_id("project-overview")).to_be_visible()
+    assert not Model.objects.filter(pk=copy.pk).exists()
+
+    # A new name typed into the connector's JSON goes through the rename dialog, then saves.
+    tree_item(page, "movies").click()
+    page.get_by_role("tab", name="JSON").click()
+    document = json.loads(code_text(page, "json-text"))
+    document["name"] = "films"
+    document["description"] = "Film lookups"
+    set_code_text(page, "json-text", json.dumps(document, indent=2))
+    page.get_by_test_id("save").click()
+    expect(dialog.get_by_label("New name", exact=True)).to_have_value("films")
+    expect(dialog.get_by_test_id("usages")).to_contain_text("rank-movie")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved (version 0.0.3)")
+    connector.refresh_from_db()
+    stored = json.loads(bytes(connector.content))
+    assert (connector.name, stored["name"], stored["description"]) == ("films", "films", "Film lookups")
+    process = Model.objects.get(project=project, name="rank-movie")
+    assert b'implementation="films.getMovieDesc"' in bytes(process.content)
+    expect(tree_item(page, "films")).to_be_visible()
