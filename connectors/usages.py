@@ -1,9 +1,9 @@
 """Which processes use a connector, and renaming a connector together with the implementations
 of the service tasks that call it (the workspace's "update the processes too").
 
-Reads ProcessDefinition rows (kept by every process save) and writes only through
-projects.services, so versions, problems and the workspace folder stay in step. Must not import
-views or the API.
+Reads ProcessDefinition rows (kept by every process save). Renames and content changes go
+through projects.services, so versions and the workspace folder stay in step; revalidation only
+rewrites the stored problems of a process (no version, no file). Must not import views or the API.
 """
 
 from __future__ import annotations
