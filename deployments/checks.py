@@ -23,6 +23,14 @@ def secrets_keys(app_configs, **kwargs):
                     id="deployments.E001",
                 )
             )
+    return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def development_key(app_configs, **kwargs):
+    """Only `check --deploy` says it: in development the fixed key is the expected default, and
+    a warning on every manage.py command (bin/serve included) teaches people to ignore warnings."""
+    found = []
     if getattr(settings, "MODELER_SECRETS_DEVELOPMENT_KEY", False):
         found.append(
             checks.Warning(

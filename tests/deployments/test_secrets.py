@@ -142,12 +142,13 @@ def test_rotation_re_encrypts_under_the_first_key(devops_api, body, settings):
     assert Descriptor.objects.get(pk=descriptor_id).secrets["movies"]["MOVIES_API_KEY"] == rotated
 
 
-def test_the_development_key_is_warned_about(settings):
+def test_the_development_key_is_warned_about_by_the_deploy_check(settings):
     settings.MODELER_SECRETS_DEVELOPMENT_KEY = True
-    assert [c.id for c in checks.secrets_keys(None)] == ["deployments.W001"]
+    assert [c.id for c in checks.development_key(None)] == ["deployments.W001"]
+    assert checks.secrets_keys(None) == []  # not on every manage.py command
     settings.MODELER_SECRETS_DEVELOPMENT_KEY = False
     settings.MODELER_SECRETS_KEYS = [Fernet.generate_key().decode()]
-    assert checks.secrets_keys(None) == []
+    assert checks.secrets_keys(None) == checks.development_key(None) == []
     settings.MODELER_SECRETS_KEYS = ["not-a-key"]
     assert [c.id for c in checks.secrets_keys(None)] == ["deployments.E001"]
 
