@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
 from modeler.api import is_api_path
@@ -81,3 +82,23 @@ class DrainRequestBodyMiddleware:
             with contextlib.suppress(OSError):  # the client went away: nothing left to protect
                 drain(stream)
         return response
+
+
+class NotFoundPageMiddleware:
+    """With DEBUG on (bin/serve) a page's 404 is still our 404 page, not Django's debug page.
+
+    Without DEBUG, Django renders handler404 itself; the API answers its own 404s in JSON.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and settings.DEBUG and not is_api_path(request.path):
+            from modeler.error_views import page_not_found
+
+            return page_not_found(request, exception)
+        return None

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "modeler.middleware.DatabaseUnavailableMiddleware",
     "modeler.middleware.UnstorableURLMiddleware",
+    "modeler.middleware.NotFoundPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -11,6 +11,8 @@ from modeler.problems import Problem
 
 MAX_NAME_LENGTH = 26
 DNS_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,24}[a-z0-9])?$")
+# The same rule without the length, so that a name only too long is told just that.
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def dns_name_problems(name: object, kind: str = "") -> list[Problem]:
@@ -39,7 +41,7 @@ def dns_name_problems(name: object, kind: str = "") -> list[Problem]:
                 error_code="length.greater",
             )
         )
-    if not DNS_NAME.fullmatch(name):
+    if not _DNS_LABEL.fullmatch(name):
         problems.append(
             Problem(
                 "The name is not a valid DNS name",

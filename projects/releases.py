@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from modeler.problems import MAX_PROBLEMS, NotFound, Problem, ValidationFailed, capped
-from projects import archive, services, workspace
+from projects import archive, services, workspace_sync
 from projects.model_types import ContentCheck, model_type
 from projects.models import Model, ModelVersion, Project, Release
 from projects.names import dns_name_problems
@@ -168,8 +168,7 @@ def _next_version(project: Project) -> int:
 
 
 def _write_manifest(project: Project) -> None:
-    folder = workspace.project_dir(project.owner_id, project.name)
-    workspace.write_files(folder, {f"{project.name}.json": services.project_manifest(project)})
+    workspace_sync.sync_manifest(project.pk)
 
 
 def _lock_project(project: Project) -> Project:

@@ -328,12 +328,17 @@ def _locked(model: Model, expected_version: int | None) -> Model:
     )
     if current is None:
         raise NotFound(f"The {model.type.lower()} '{model.name}' was deleted (by someone else).")
-    if expected_version is not None and current.version != expected_version:
+    if expected_version is not None:
+        _refuse_stale(expected_version, current.version)
+    return current
+
+
+def _refuse_stale(expected_version: int, current_version: int | None) -> None:
+    if current_version is not None and current_version != expected_version:
         raise VersionConflict(
             f"The model was changed by someone else (your version 0.0.{expected_version}, "
-            f"current 0.0.{current.version}). Reload it to see the latest version."
+            f"current 0.0.{current_version}). Reload it to see the latest version."
         )
-    return current
 
 
 def _stored_content_is(model_id, content: bytes) -> bool:
@@ -400,6 +405,12 @@ def model_save_content(
 ) -> tuple[Model, ContentCheck]:
     """Store new content as the next version (0.0.N+1); `If-Match` gives `expected_version`."""
     mtype = model_type(model.type)
+    if expected_version is not None:
+        # A stale If-Match is refused before the content is parsed and checked (most refused
+        # saves under contention are these); the row lock below checks it again.
+        _refuse_stale(
+            expected_version, Model.objects.values_list("version", flat=True).filter(pk=model.pk).first()
+        )
     check = model_check(model_type_name=mtype.name, content=content)
     new_name = _check_model_name(check.name or model.name, mtype)
     try:

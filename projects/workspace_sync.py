@@ -12,19 +12,42 @@ folders) and `repair()` makes them equal again: `manage.py rebuild_workspace [--
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from modeler.timestamps import iso_utc
 from projects import workspace
 from projects.model_types import model_type
 from projects.models import Model, Project
+
+logger = logging.getLogger(__name__)
+
+
+def _after_commit(write: Callable) -> Callable:
+    """A sync runs after the change committed: a database that fails it now (a dropped
+    connection, a terminated backend) must not turn a committed save into an error. The files
+    wait for the next save of the model or `rebuild_workspace`, like a failed disk write."""
+
+    @functools.wraps(write)
+    def guarded(*args, **kwargs):
+        try:
+            return write(*args, **kwargs)
+        except DatabaseError:
+            logger.exception(
+                "workspace sync %s failed after commit; rebuild_workspace will repair it", write.__name__
+            )
+            return False
+
+    return guarded
+
 
 # A model a change touched, by (type, name): the files of that name are rewritten from the
 # model that holds it now, or removed when none does.
@@ -83,6 +106,7 @@ def _committed_project(project_id) -> Project | None:
     return Project.objects.filter(pk=project_id).first()
 
 
+@_after_commit
 def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None = None) -> None:
     """Rewrite the files of the touched model names from the rows that hold them now.
 
@@ -108,6 +132,7 @@ def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None =
         workspace.write_files(folder_of(project), files, remove=tuple(remove))
 
 
+@_after_commit
 def sync_manifest(project_id) -> None:
     with transaction.atomic():
         _lock(project_id)
@@ -116,6 +141,7 @@ def sync_manifest(project_id) -> None:
             workspace.write_files(folder_of(project), {f"{project.name}.json": project_manifest(project)})
 
 
+@_after_commit
 def rebuild(project_id, *, left: Iterable[Path] = ()) -> bool:
     """Rewrite the whole folder from the database and remove `left` (folders the project had
     before a rename or a change of owner). False (logged) when the disk refused a write."""
@@ -149,6 +175,7 @@ def _other_folders_of(project: Project) -> list[Path]:
     return found
 
 
+@_after_commit
 def remove(project_id, folder: Path) -> None:
     """After a project's delete committed: its folder goes, and no later sync brings it back."""
     with transaction.atomic():

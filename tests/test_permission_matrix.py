@@ -153,6 +153,13 @@ ROUTES = [
     api("post", f"/models/{X}/versions/1/restore", role_holders=200, modeler=404),
     api("get", f"/models/{X}/versions/1", role_holders=200, modeler=404),
     api("get", f"/models/{X}/versions/0.0.1/content", role_holders=200, modeler=404),
+    html("get", f"/projects/{P}/models.json", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/revalidate", role_holders=200, modeler=404),
+    html("get", f"/projects/{P}/models/{M}/editor.json", role_holders=200, modeler=404),
+    html("get", f"/projects/{P}/models/{X}/editor.json", role_holders=200, modeler=404),
+    html("get", f"/projects/{P}/models/{M}/usages.json", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/models/{M}/rename", role_holders=200, modeler=404),
+    html("post", f"/projects/{P}/models/{X}/duplicate", role_holders=400, modeler=404),
     Route("get", f"{API}/openapi.json", {p: 200 for p in PERSONAS}, api=False, label="API openapi.json"),
     # deployments (APS_DEVOPS): the devops persona owns {descriptor}, made from {release}
     devops_html("get", "/deployments/", devops=200),

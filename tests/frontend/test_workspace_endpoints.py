@@ -147,6 +147,15 @@ def test_our_404_page_also_with_debug(client, settings, owner):
     assert client.get("/projects")["Location"] == "/projects/"
 
 
+def test_a_view_404_is_our_page_too_with_debug(client, settings, owner):
+    settings.DEBUG = True
+    client.force_login(owner)
+    response = client.get("/projects/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert b"This page does not exist" in response.content
+    assert b"technical_404" not in response.content and b"Django tried" not in response.content
+
+
 def test_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200

@@ -124,3 +124,70 @@ def test_check_reports_drift_and_rebuild_repairs_it(owner, project, workspace_di
     assert not (workspace_dir / "9999").exists()
     call_command("rebuild_workspace", "--check")
     assert "the workspace matches the database" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_save_whose_workspace_sync_loses_the_database_still_answers_200(owner, project):
+    """The save has committed when the sync starts: a terminated backend there is logged and
+    left to rebuild_workspace, never answered as a failed save (the load harness found a 503)."""
+    import uuid as uuid_module
+
+    import psycopg
+    from rest_framework.test import APIClient
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    model, _ = services.model_create(
+        actor=owner, project=project, type_name="CONNECTOR", name="movies", content=_connector("movies", "0")
+    )
+    key = int.from_bytes(uuid_module.UUID(str(project.pk)).bytes[:8], "big", signed=True)
+    settings = connection.settings_dict
+    holder = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    results = []
+
+    def save():
+        client = APIClient()
+        client.force_login(owner)
+        body = _connector("movies", "committed")
+        results.append(
+            client.generic(
+                "PUT",
+                f"/modeling-service/v1/models/{model.pk}/content",
+                body,
+                content_type="application/json",
+                HTTP_IF_MATCH='"0.0.1"',
+            )
+        )
+        connections.close_all()
+
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", [key])
+        thread = threading.Thread(target=save)
+        thread.start()
+        for _ in range(200):
+            waiting = holder.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+            ).fetchall()
+            if waiting:
+                break
+            threading.Event().wait(0.05)
+        assert waiting, "the save never reached its workspace sync"
+        holder.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        thread.join(30)
+    finally:
+        holder.close()
+    (response,) = results
+    assert response.status_code == 200, response.content[:300]
+    assert response["ETag"] == '"0.0.2"'
+    stored = Model.objects.get(pk=model.pk)
+    assert stored.version == 2 and b"committed" in bytes(stored.content)
+    assert [d.kind for d in workspace_sync.drift()] == ["stale"]  # the file waits for the repair
+    call_command("rebuild_workspace")
+    assert workspace_sync.drift() == []
