@@ -144,6 +144,12 @@ function closeMenu(focusBack = true) {
   node.remove();
   if (focusBack && item.isConnected) focusItem(item);
 }
+function fetchFile(href) {
+  const link = el("a", { href, download: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
 function openMenu(item, button) {
   closeMenu(false);
   const id = item.dataset.modelId;
@@ -151,7 +157,8 @@ function openMenu(item, button) {
   const entries = [
     ["Open", () => open(id)],
     ...(config.canChange ? [["Rename…", () => renameModel(id)]] : []),
-    ["Download", () => { const link = el("a", { href: `${config.api}/models/${id}/export`, download: "" }); document.body.append(link); link.click(); link.remove(); }],
+    ["Download", () => fetchFile(`${config.api}/models/${id}/export`)],
+    ...(summary.type === "CONNECTOR" ? [["Download connector project", () => fetchFile(`${config.api}/models/${id}/scaffold`)]] : []),
     ...(config.canChange ? [["Duplicate…", () => duplicateModel(id)], ["Delete…", () => deleteModel(id)]] : []),
   ];
   const node = el("ul", { role: "menu", class: "tree-menu", "aria-label": `Actions of ${summary.name}`, "data-testid": "model-menu" },

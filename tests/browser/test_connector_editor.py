@@ -6,6 +6,7 @@ after a later successful save."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -180,3 +181,32 @@ def test_problems_name_the_fields_and_a_json_error_goes_after_a_good_save(new_pa
     expect(page.get_by_test_id("json-error")).to_be_hidden()
     expect(page.get_by_test_id("problems")).to_be_hidden()
     expect(page.locator(".cm-lint-marker-error")).to_have_count(0)
+
+
+def test_download_the_connector_project_from_the_editor_and_the_tree(
+    new_page, sign_in, owner, project, tmp_path
+):
+    """Step 1 starts here: the scaffold of the saved definition, as a zip, from both places."""
+    import zipfile
+
+    movies = (Path(__file__).parents[2] / "examples" / "movies_connector" / "movies.json").read_bytes()
+    connector, _ = services.model_create(
+        actor=owner, project=project, type_name="CONNECTOR", name="movies", content=movies
+    )
+    page = new_page()
+    sign_in(page, owner)
+    page.goto(f"/projects/{project.pk}/connectors/{connector.pk}/")
+    with page.expect_download() as from_editor:
+        page.get_by_test_id("download-scaffold").click()
+    assert from_editor.value.suggested_filename == "movies-connector.zip"
+    saved = tmp_path / "scaffold.zip"
+    from_editor.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:  # the test's own reading of what the browser saved
+        names = archive.namelist()
+    assert any(name.endswith("Dockerfile") for name in names)
+    assert any(name.endswith("pyproject.toml") for name in names)
+
+    page.get_by_role("treeitem", name="movies").get_by_role("button").first.click()
+    with page.expect_download() as from_tree:
+        page.get_by_role("menuitem", name="Download connector project").click()
+    assert from_tree.value.suggested_filename == "movies-connector.zip"
