@@ -26,6 +26,10 @@ if admin.site.is_registered(User):
 class ModelerUserAdmin(UserAdmin):
     list_display = ["username", "roles", "email", "is_active", "is_staff", "is_superuser", "last_login"]
     list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    # Plain widgets: the dates are the system's to keep, and Django's split date-time inputs
+    # (no labels) and the two-box filter widget (a help icon named by aria-label) fail axe.
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (

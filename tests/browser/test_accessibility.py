@@ -61,9 +61,13 @@ def test_admin_pages_pass_axe(new_page, axe_check, owner):
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url("**/login/**")
     violations = axe_check(page, "admin index")
-    # The user change page is left out: Django's own widgets there (split date-time inputs without
-    # labels, the filter widget's help icon) fail axe; the admin templates are not the workspace's.
-    for url in ("/admin/auth/user/", "/admin/projects/project/", f"/admin/projects/project/?q={owner.pk}"):
+    pages = (
+        "/admin/auth/user/",
+        f"/admin/auth/user/{owner.pk}/change/",
+        "/admin/projects/project/",
+        f"/admin/projects/project/?q={owner.pk}",
+    )
+    for url in pages:
         page.goto(url)
         violations += axe_check(page, url)
     assert admin.is_superuser
