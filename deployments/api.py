@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from deployments import selectors, services
 from deployments.models import Descriptor
+from modeler.api.conditional import if_match_version
 from modeler.api.envelopes import entry
 from modeler.api.files import attachment_response
 from modeler.api.pagination import ModelingPagination, apply_sort
@@ -41,17 +42,7 @@ def etag(descriptor: Descriptor) -> str:
 
 
 def expected_version(request) -> int | None:
-    """The version named by If-Match: None when absent or `*`; 400 when malformed."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = _IF_MATCH.match(header)
-    if match is None:
-        raise ValidationFailed(
-            f'Malformed If-Match header: {header[:60]!r}; send the ETag of the descriptor, e.g. "3"',
-            error_code="invalid_if_match",
-        )
-    return int(match.group(1))
+    return if_match_version(request, _IF_MATCH, what="descriptor", example='"3"')
 
 
 def state_of(problems: list[dict]) -> str:

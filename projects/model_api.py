@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modeler import strict_json
+from modeler.api.conditional import if_match_version
 from modeler.api.envelopes import entry
 from modeler.api.files import attachment_response
 from modeler.api.input import validated
@@ -65,17 +66,7 @@ def etag(model: Model) -> str:
 
 
 def expected_version(request) -> int | None:
-    """The version named by If-Match: None when absent or `*`; 400 when malformed."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = _IF_MATCH.match(header)
-    if match is None:
-        raise ValidationFailed(
-            f'Malformed If-Match header: {header[:60]!r}; send the ETag of the model, e.g. "0.0.3"',
-            error_code="invalid_if_match",
-        )
-    return int(match.group(1))
+    return if_match_version(request, _IF_MATCH, what="model", example='"0.0.3"')
 
 
 def _with_etag(response, model: Model):
