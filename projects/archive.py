@@ -32,7 +32,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from guardian.shortcuts import assign_perm
 
 from modeler import strict_json
 from modeler.problems import Conflict, Problem, ValidationFailed, capped
@@ -40,7 +39,6 @@ from projects import services
 from projects.model_types import ContentCheck, ModelType, model_type, registered_types
 from projects.models import Model, ModelVersion, Project
 from projects.names import dns_name_problems
-from projects.permissions import OWNER_PERMISSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -555,15 +553,7 @@ def store_project(
     ids = _id_map(archive.models)
     try:
         with transaction.atomic():
-            project = Project.objects.create(
-                name=project_name,
-                description=description,
-                owner=actor,
-                created_by=actor.username,
-                last_modified_by=actor.username,
-            )
-            for permission in OWNER_PERMISSIONS:
-                assign_perm(permission.value, actor, project)
+            project = services.project_insert(actor=actor, name=project_name, description=description)
             versions = []
             for index, model in enumerate(archive.models):
                 progress("store", index + 1, len(archive.models), model.path)

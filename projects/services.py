@@ -71,18 +71,25 @@ def project_create(*, actor, name: object, description: object = "") -> Project:
         raise _conflict(name)
     try:
         with transaction.atomic():
-            project = Project.objects.create(
-                name=name,
-                description=description,
-                owner=actor,
-                created_by=actor.username,
-                last_modified_by=actor.username,
-            )
-            for permission in OWNER_PERMISSIONS:
-                assign_perm(permission.value, actor, project)
+            project = project_insert(actor=actor, name=name, description=description)
     except IntegrityError:
         raise _conflict(name) from None
     _write_manifest(project)
+    return project
+
+
+def project_insert(*, actor, name: str, description: str) -> Project:
+    """The project row and its owner's permissions, inside the caller's transaction: no checks
+    and no workspace (project_create and the archive import check first and write after)."""
+    project = Project.objects.create(
+        name=name,
+        description=description,
+        owner=actor,
+        created_by=actor.username,
+        last_modified_by=actor.username,
+    )
+    for permission in OWNER_PERMISSIONS:
+        assign_perm(permission.value, actor, project)
     return project
 
 
