@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "connectors",
     "processes",
     "deployments",
+    "runs",
 ]
 
 MIDDLEWARE = [

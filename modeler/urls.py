@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("projects.api_urls")),
     path("", include("projects.model_api_urls")),
     path("", include("connectors.api_urls")),
+    path("", include("runs.urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="api-docs"),
     # Unknown API paths answer in the API's error shape even with DEBUG on.

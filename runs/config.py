@@ -1,0 +1,33 @@
+"""The limits and the broker of test runs, from settings (`MODELER_RUNS`) and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    broker_url: str
+    worker: str  # "embedded": threads of the web process; "external": `manage.py run_worker`
+    embedded_threads: int
+    step_timeout: float
+    default_timeout: float
+    max_timeout: float
+    keep_per_model: int
+
+
+def run_settings() -> RunSettings:
+    overrides = getattr(settings, "MODELER_RUNS", {})
+    values = {
+        "broker_url": os.environ.get("MODELER_BROKER_URL", "") or "memory://",
+        "worker": os.environ.get("MODELER_RUN_WORKER", "embedded"),
+        "embedded_threads": 4,
+        "step_timeout": 10.0,
+        "default_timeout": 60.0,
+        "max_timeout": 600.0,
+        "keep_per_model": 20,
+    } | overrides
+    return RunSettings(**values)

@@ -1,0 +1,187 @@
+"""Every write of test runs: start one (checked before it starts), execute one, keep a few."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from modeler.problems import Problem, ValidationFailed
+from projects.models import Model
+from runs import engine
+from runs.config import run_settings
+from runs.models import Run
+from runs.transport import BrokerTransport
+
+log = logging.getLogger("runs")
+VALIDATOR_SET = "Test run"
+# A run still RUNNING this long after its total limit lost its worker: it is TIMED_OUT.
+STALE_GRACE_SECONDS = 30
+
+
+def _refused(problems: list[engine.Problem]) -> ValidationFailed:
+    rows = [
+        Problem(p.message, p.message, VALIDATOR_SET, error_code="run_refused", reference_id=p.element_id)
+        for p in problems
+    ]
+    first = problems[0].message
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return ValidationFailed(f"The process cannot be run: {first}{more}", rows, error_code="run_refused")
+
+
+def run_start(
+    *,
+    actor,
+    model: Model,
+    variables: dict[str, Any],
+    timeout_seconds: float | None = None,
+    step_timeout_seconds: float | None = None,
+) -> Run:
+    """A new RUNNING run of the model's saved version; refused (400) when it cannot be run."""
+    limits = run_settings()
+    if model.type != "PROCESS":
+        raise ValidationFailed(
+            f"Only processes can be run; this model is a {model.type}", error_code="run_refused"
+        )
+    stored = Model.objects.only("content", "extensions", "version").get(pk=model.pk)
+    content = bytes(stored.content)
+    try:
+        plan = engine.check(content, stored.extensions)
+    except engine.RunRefused as refusal:
+        raise _refused(refusal.problems) from None
+    values = engine.initial_variables(plan, variables)
+    missing = engine.missing_required(plan, values)
+    if missing:
+        raise _refused(
+            [
+                engine.Problem(plan.process_id, f"the required variable '{name}' has no value")
+                for name in missing
+            ]
+        )
+    total = min(float(timeout_seconds or limits.default_timeout), limits.max_timeout)
+    step = min(float(step_timeout_seconds or limits.step_timeout), total)
+    with transaction.atomic():
+        run = Run.objects.create(
+            model=model,
+            model_version=stored.version,
+            content=content,
+            extensions=stored.extensions,
+            input_variables=variables,
+            variables=values,
+            timeout_seconds=total,
+            step_timeout_seconds=step,
+            created_by=actor.get_username(),
+        )
+        _keep_recent(model, limits.keep_per_model)
+    if limits.worker == "embedded":
+        from runs import worker
+
+        transaction.on_commit(lambda: worker.submit(run.pk))
+    return run
+
+
+def _keep_recent(model: Model, keep: int) -> None:
+    old = Run.objects.filter(model=model).exclude(state=Run.State.RUNNING).order_by("-creation_date")[keep:]
+    Run.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
+
+
+def run_expire_stale(run: Run) -> Run:
+    """A RUNNING run whose worker went away (past its limit plus a grace) is TIMED_OUT."""
+    limit = run.creation_date + timedelta(seconds=run.timeout_seconds + STALE_GRACE_SECONDS)
+    if run.state == Run.State.RUNNING and timezone.now() > limit:
+        Run.objects.filter(pk=run.pk, state=Run.State.RUNNING).update(
+            state=Run.State.TIMED_OUT,
+            error="the run's worker stopped answering before the end of its time limit",
+            finished_date=timezone.now(),
+        )
+        run.refresh_from_db()
+    return run
+
+
+def run_claim(run_id: uuid.UUID) -> Run | None:
+    """Take a RUNNING run nobody has taken (one worker per run, also across processes)."""
+    taken = Run.objects.filter(pk=run_id, state=Run.State.RUNNING, claimed_date__isnull=True).update(
+        claimed_date=timezone.now()
+    )
+    return Run.objects.get(pk=run_id) if taken else None
+
+
+def _now() -> str:
+    return timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _Recorder:
+    """Keeps the run's trace and service tasks, and writes them as the run goes."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.trace: list[dict[str, Any]] = []
+        self.tasks: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, kind: str, data: dict[str, Any]) -> None:
+        with self.lock:
+            at = _now()
+            if kind in ("entered", "left"):
+                self.trace.append({"event": kind, "time": at, **data})
+            elif kind == "request":
+                self.tasks.append({**data, "sentAt": at, "result": None, "error": None, "answeredAt": None})
+            else:
+                task = next(t for t in reversed(self.tasks) if t["elementId"] == data["elementId"])
+                task["answeredAt"] = at
+                if kind == "result":
+                    task["result"] = {
+                        "outBoundVariables": data["outBoundVariables"],
+                        "written": data["written"],
+                    }
+                else:
+                    task["error"] = {
+                        key: data[key] for key in ("errorCode", "errorMessage", "errorClassName")
+                    }
+            Run.objects.filter(pk=self.run.pk).update(trace=self.trace, service_tasks=self.tasks)
+
+
+def run_execute(run: Run) -> Run:
+    """Execute a claimed run to its end and store the outcome (never raises for the run's own failures)."""
+    limits = run_settings()
+    recorder = _Recorder(run)
+    state, error, element, variables = Run.State.COMPLETED, "", "", run.variables
+    started = time.monotonic()
+    try:
+        plan = engine.check(bytes(run.content), run.extensions)
+        with BrokerTransport(limits.broker_url, str(run.pk)) as transport:
+            variables = engine.execute(
+                plan,
+                run.variables,
+                transport,
+                run_id=str(run.pk),
+                step_timeout=run.step_timeout_seconds,
+                total_timeout=run.timeout_seconds,
+                listener=recorder,
+            )
+    except engine.RunFailed as failure:
+        state = Run.State.TIMED_OUT if failure.timed_out else Run.State.FAILED
+        error, element = str(failure), failure.element_id or ""
+    except engine.RunRefused as refusal:
+        state, error = Run.State.FAILED, str(refusal)
+    except Exception as failure:  # a defect: the run fails, the worker goes on
+        log.exception("test run %s failed unexpectedly", run.pk)
+        state, error = Run.State.FAILED, f"the run stopped on an unexpected error: {type(failure).__name__}"
+    Run.objects.filter(pk=run.pk).update(
+        state=state,
+        error=error,
+        error_element_id=element,
+        variables=variables,
+        trace=recorder.trace,
+        service_tasks=recorder.tasks,
+        finished_date=timezone.now(),
+    )
+    log.info("test run %s %s in %.3f s", run.pk, state, time.monotonic() - started)
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,150 @@
+"""The check before a run and the run on SpiffWorkflow, with a connector stand-in (runs.engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from runs import engine
+from tests.runs import processes as p
+
+
+class Connectors:
+    """Answers like the films connector, and remembers every request."""
+
+    def __init__(self, silent: tuple[str, ...] = ()) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        self.silent = silent
+
+    def call(self, destination, inputs, request_id, timeout):
+        self.sent.append((destination, inputs))
+        if destination in self.silent:
+            raise engine.RunFailed(
+                f"no connector answered on the destination '{destination}' within {timeout:g} s"
+            )
+        action = destination.split(".", 1)[1]
+        if action == "find":
+            ratings = {"Alien": 9, "Cats": 3}
+            if inputs["title"] not in ratings:
+                return engine.Answer("error", error_code="NOT_FOUND", error_message="no such film")
+            return engine.Answer("result", {"rating": ratings[inputs["title"]]})
+        if action == "getMovieDesc":
+            return engine.Answer("result", {"movieDescription": f"About {inputs['movieName']}"})
+        if action == "echo":
+            return engine.Answer("result", {"received": inputs})
+        return engine.Answer("result", {"verdict": f"{action} {inputs.get('title')}"})
+
+
+def run(content, extensions, variables, connectors=None, step=1.0):
+    plan = engine.check(content, extensions)
+    events = []
+    connectors = connectors or Connectors()
+    final = engine.execute(
+        plan,
+        engine.initial_variables(plan, variables),
+        connectors,
+        run_id="r1",
+        step_timeout=step,
+        total_timeout=10,
+        listener=lambda kind, data: events.append((kind, data)),
+    )
+    return final, events, connectors
+
+
+def path(events):
+    return [data["elementId"] for kind, data in events if kind == "entered"]
+
+
+def test_the_seed_flow_sends_movie_name_and_writes_movie_description():
+    final, events, connectors = run(p.SEED, p.SEED_EXTENSIONS, {"movieName": "Alien"})
+    assert final == {"movieName": "Alien", "movieDescription": "About Alien"}
+    assert connectors.sent == [("movies.getMovieDesc", {"movieName": "Alien"})]
+    assert path(events) == ["StartEvent_1", "Task_1", "EndEvent_1"]
+    assert [kind for kind, _ in events] == [
+        "entered", "left", "entered", "request", "result", "left", "entered", "left",
+    ]  # fmt: skip
+    assert all("time" not in data for _, data in events)  # the recorder stamps the time
+
+
+def test_an_exclusive_gateway_routes_on_a_connector_output():
+    final, events, _ = run(p.ROUTED, p.ROUTED_EXTENSIONS, {"title": "Alien"})
+    assert final["verdict"] == "praise Alien" and final["rating"] == 9
+    assert path(events)[-2:] == ["Task_praise", "End_praised"]
+    final, events, _ = run(p.ROUTED, p.ROUTED_EXTENSIONS, {"title": "Cats"})
+    assert final["verdict"] == "pan Cats"
+    assert "Task_praise" not in path(events)
+
+
+def test_a_bpmn_error_is_caught_by_the_boundary_event_with_its_code():
+    final, events, _ = run(p.ROUTED, p.ROUTED_EXTENSIONS, {"title": "Nope"})
+    assert path(events) == ["StartEvent_1", "Task_find", "Boundary_notFound", "Task_sorry", "End_missing"]
+    assert final["verdict"] == "sorry Nope" and final["rating"] is None
+    error = next(data for kind, data in events if kind == "error")
+    assert error["errorCode"] == "NOT_FOUND"
+
+
+def test_an_uncaught_bpmn_error_fails_the_run_at_the_task():
+    extensions = p.ROUTED_EXTENSIONS
+    content = p.ROUTED.replace(b'errorCode="NOT_FOUND"', b'errorCode="OTHER"')
+    with pytest.raises(engine.RunFailed) as failed:
+        run(content, extensions, {"title": "Nope"})
+    assert failed.value.element_id == "Task_find"
+    assert "BPMN error 'NOT_FOUND' from films.find is not caught" in str(failed.value)
+
+
+def test_sub_process_parallel_gateway_expression_input_and_constant():
+    final, events, connectors = run(p.NESTED, p.NESTED_EXTENSIONS, {"title": "Alien"})
+    assert set(path(events)) >= {
+        "Sub_lookup",
+        "Sub_find",
+        "Split",
+        "Task_praise",
+        "Task_echo",
+        "Join",
+        "EndEvent_0",
+    }
+    assert final["verdict"] == "praise Alien"
+    assert final["received"] == {"received": True, "apiVersion": "2"}
+    assert ("films.praise", {"title": "Alien"}) in connectors.sent
+
+
+def test_a_bpmn_error_inside_a_sub_process_is_caught_on_the_sub_process():
+    final, events, _ = run(p.NESTED, p.NESTED_EXTENSIONS, {"title": "Nope"})
+    assert path(events)[-2:] == ["Sub_failed", "End_failed"]
+    assert "Split" not in path(events)
+
+
+def test_a_silent_connector_fails_the_run_at_its_task_naming_the_destination():
+    with pytest.raises(engine.RunFailed) as failed:
+        run(p.SEED, p.SEED_EXTENSIONS, {"movieName": "Alien"}, Connectors(silent=("movies.getMovieDesc",)))
+    assert failed.value.element_id == "Task_1"
+    assert "movies.getMovieDesc" in str(failed.value)
+    assert not failed.value.timed_out
+
+
+def test_unsupported_elements_are_refused_one_problem_each():
+    with pytest.raises(engine.RunRefused) as refused:
+        engine.check(p.UNSUPPORTED, {})
+    problems = {problem.element_id: problem.message for problem in refused.value.problems}
+    assert set(problems) == {"StartEvent_0", "Task_user", "Task_script", "Task_bare", "F5"}
+    assert problems["StartEvent_0"] == "startEvent 'StartEvent_0' uses timerEventDefinition: not supported"
+    assert problems["Task_user"].startswith("userTask 'Task_user' is not supported in a test run")
+    assert problems["Task_bare"] == "service task 'Task_bare' has no connector implementation"
+    assert "the condition of sequence flow 'F5' is not supported" in problems["F5"]
+
+
+def test_an_unsupported_input_expression_is_refused_naming_the_task():
+    extensions = p.extensions(
+        variables=[p.variable("movieName")],
+        mappings={"Task_1": {"inputs": {"movieName": {"type": "value", "value": "${movieName.trim()}"}}}},
+    )
+    with pytest.raises(engine.RunRefused) as refused:
+        engine.check(p.SEED, extensions)
+    [problem] = refused.value.problems
+    assert problem.element_id == "Task_1"
+    assert "the input 'movieName' of 'Task_1' is not a supported expression" in problem.message
+
+
+def test_required_variables_without_a_value_are_listed():
+    plan = engine.check(p.SEED, p.SEED_EXTENSIONS)
+    assert engine.missing_required(plan, engine.initial_variables(plan, {})) == ["movieName"]
+    assert engine.missing_required(plan, engine.initial_variables(plan, {"movieName": "x"})) == []
