@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from modeler.problems import Problem, ValidationFailed
@@ -23,6 +23,7 @@ log = logging.getLogger("runs")
 VALIDATOR_SET = "Test run"
 # A run still RUNNING this long after its total limit lost its worker: it is TIMED_OUT.
 STALE_GRACE_SECONDS = 30
+FINAL_WRITE_ATTEMPTS = 20
 
 
 def _refused(problems: list[engine.Problem]) -> ValidationFailed:
@@ -144,7 +145,10 @@ class _Recorder:
                     task["error"] = {
                         key: data[key] for key in ("errorCode", "errorMessage", "errorClassName")
                     }
-            Run.objects.filter(pk=self.run.pk).update(trace=self.trace, service_tasks=self.tasks)
+            try:
+                Run.objects.filter(pk=self.run.pk).update(trace=self.trace, service_tasks=self.tasks)
+            except OperationalError:  # SQLite busy: progress is shown late, the final write has it all
+                log.info("test run %s: progress not written this time (database busy)", self.run.pk)
 
 
 def run_execute(run: Run) -> Run:
@@ -173,15 +177,22 @@ def run_execute(run: Run) -> Run:
     except Exception as failure:  # a defect: the run fails, the worker goes on
         log.exception("test run %s failed unexpectedly", run.pk)
         state, error = Run.State.FAILED, f"the run stopped on an unexpected error: {type(failure).__name__}"
-    Run.objects.filter(pk=run.pk).update(
-        state=state,
-        error=error,
-        error_element_id=element,
-        variables=variables,
-        trace=recorder.trace,
-        service_tasks=recorder.tasks,
-        finished_date=timezone.now(),
-    )
+    outcome = {
+        "state": state,
+        "error": error,
+        "error_element_id": element,
+        "variables": variables,
+        "trace": recorder.trace,
+        "service_tasks": recorder.tasks,
+    }
+    for attempt in range(FINAL_WRITE_ATTEMPTS):
+        try:
+            Run.objects.filter(pk=run.pk).update(**outcome, finished_date=timezone.now())
+            break
+        except OperationalError:  # SQLite busy with another run's write: try again shortly
+            if attempt == FINAL_WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     log.info("test run %s %s in %.3f s", run.pk, state, time.monotonic() - started)
     run.refresh_from_db()
     return run

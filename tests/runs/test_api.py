@@ -1,0 +1,159 @@
+"""The runs API end to end: runs started over HTTP, executed by the embedded worker, against
+connectors written with the SDK and served over memory:// on threads."""
+
+from __future__ import annotations
+
+import pytest
+
+from runs.models import Run
+from tests.runs import processes as p
+from tests.runs.conftest import wait_for_run
+
+API = "/modeling-service/v1"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("runs_embedded")]
+
+
+def start(client, model, variables, **limits):
+    response = client.post(f"{API}/models/{model.pk}/runs", {"variables": variables, **limits}, format="json")
+    assert response.status_code == 202, response.content[:500]
+    body = response.json()["entry"]
+    assert body["state"] == "RUNNING"
+    return body
+
+
+@pytest.mark.usefixtures("memory_connectors")
+def test_the_seed_flow_completes_with_the_movie_description(owner_api, save_process):
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    run = wait_for_run(owner_api, start(owner_api, model, {"movieName": "Alien"})["id"])
+    assert run["state"] == "COMPLETED", run["error"]
+    assert run["variables"] == {
+        "movieName": "Alien",
+        "movieDescription": "Alien (1979): the crew of the Nostromo answers a distress call and meets "
+        "the perfect organism.",
+    }
+    [task] = run["serviceTasks"]
+    assert task["elementId"] == "Task_1" and task["destination"] == "movies.getMovieDesc"
+    assert task["inBoundVariables"] == {"movieName": "Alien"}
+    assert task["result"]["outBoundVariables"]["movieDescription"].startswith("Alien (1979)")
+    assert task["error"] is None
+    assert [(t["event"], t["elementId"]) for t in run["trace"]] == [
+        ("entered", "StartEvent_1"), ("left", "StartEvent_1"),
+        ("entered", "Task_1"), ("left", "Task_1"),
+        ("entered", "EndEvent_1"), ("left", "EndEvent_1"),
+    ]  # fmt: skip
+    assert all(t["time"].endswith("Z") for t in run["trace"])
+    assert run["modelVersion"] == "0.0.2" and run["error"] is None
+
+
+@pytest.mark.usefixtures("memory_connectors")
+def test_literal_expression_and_constant_inputs(owner_api, save_process):
+    content = p.bpmn(
+        '<bpmn2:startEvent id="S"/>'
+        + p.service("Task_echo", "films.echo")
+        + '<bpmn2:endEvent id="E"/>'
+        + p.flow("F1", "S", "Task_echo")
+        + p.flow("F2", "Task_echo", "E")
+    )
+    extensions = p.extensions(
+        variables=[p.variable("year", "integer", value=1979), p.variable("received", "json")],
+        mappings={
+            "Task_echo": {
+                "inputs": {"received": {"type": "value", "value": "${year < 1980 && year > 1900}"}},
+                "outputs": {"received": {"type": "variable", "value": "received"}},
+            }
+        },
+        constants={"Task_echo": {"apiVersion": {"value": "2"}}},
+    )
+    run = wait_for_run(owner_api, start(owner_api, save_process(content, extensions), {})["id"])
+    assert run["state"] == "COMPLETED", run["error"]
+    assert run["serviceTasks"][0]["inBoundVariables"] == {"received": True, "apiVersion": "2"}
+    assert run["variables"] == {"year": 1979, "received": {"received": True, "apiVersion": "2"}}
+    extensions["Process_run1"]["mappings"]["Task_echo"]["inputs"]["received"] = {
+        "type": "value",
+        "value": "a literal",
+    }
+    run = wait_for_run(owner_api, start(owner_api, save_process(content, extensions), {})["id"])
+    assert run["serviceTasks"][0]["inBoundVariables"] == {"received": "a literal", "apiVersion": "2"}
+
+
+@pytest.mark.usefixtures("memory_connectors")
+@pytest.mark.parametrize(
+    ("title", "path_end", "verdict"),
+    [
+        ("Alien", ["Gateway_rating", "Task_praise", "End_praised"], "Alien: see it"),
+        ("Cats", ["Gateway_rating", "Task_pan", "End_panned"], "Cats: skip it"),
+        ("Nope", ["Boundary_notFound", "Task_sorry", "End_missing"], "Nope: not in the catalogue"),
+    ],
+)
+def test_gateway_on_a_connector_output_and_a_caught_bpmn_error(
+    owner_api, save_process, title, path_end, verdict
+):
+    model = save_process(p.ROUTED, p.ROUTED_EXTENSIONS)
+    run = wait_for_run(owner_api, start(owner_api, model, {"title": title})["id"])
+    assert run["state"] == "COMPLETED", run["error"]
+    entered = [t["elementId"] for t in run["trace"] if t["event"] == "entered"]
+    assert entered[-3:] == path_end
+    assert run["variables"]["verdict"] == verdict
+    if title == "Nope":
+        error = run["serviceTasks"][0]["error"]
+        assert error["errorCode"] == "NOT_FOUND"
+        assert error["errorClassName"] == "org.activiti.cloud.api.process.model.CloudBpmnError"
+
+
+def test_a_connector_that_never_answers_fails_after_the_step_limit(owner_api, save_process):
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)  # no connector is served in this test
+    started = start(owner_api, model, {"movieName": "Alien"}, stepTimeoutSeconds=0.5, timeoutSeconds=10)
+    run = wait_for_run(owner_api, started["id"])
+    assert run["state"] == "FAILED"
+    assert run["error"] == {
+        "message": "no connector answered on the destination 'movies.getMovieDesc' within 0.5 s",
+        "elementId": "Task_1",
+    }
+    assert run["serviceTasks"][0]["result"] is None and run["serviceTasks"][0]["answeredAt"] is None
+
+
+@pytest.mark.usefixtures("memory_connectors")
+def test_two_runs_at_once_do_not_mix_their_variables(owner_api, save_process):
+    model = save_process(p.ROUTED, p.ROUTED_EXTENSIONS)
+    # Started back to back: both execute at once on the embedded worker's threads.
+    ids = {title: start(owner_api, model, {"title": title})["id"] for title in ("Alien", "Cats")}
+    alien, cats = (wait_for_run(owner_api, ids[title]) for title in ("Alien", "Cats"))
+    assert (alien["variables"]["rating"], alien["variables"]["verdict"]) == (9, "Alien: see it")
+    assert (cats["variables"]["rating"], cats["variables"]["verdict"]) == (3, "Cats: skip it")
+
+
+def test_unsupported_elements_are_refused_before_the_run_naming_each(owner_api, save_process):
+    model = save_process(p.UNSUPPORTED, p.extensions())
+    response = owner_api.post(f"{API}/models/{model.pk}/runs", {"variables": {}}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errorCode"] == "run_refused"
+    assert {problem["referenceId"] for problem in body["errors"]} == {
+        "StartEvent_0",
+        "Task_user",
+        "Task_script",
+        "Task_bare",
+        "F5",
+    }
+    assert not Run.objects.exists()
+
+
+def test_a_required_variable_without_a_value_is_refused(owner_api, save_process):
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    response = owner_api.post(f"{API}/models/{model.pk}/runs", {"variables": {}}, format="json")
+    assert response.status_code == 400
+    assert "the required variable 'movieName' has no value" in response.json()["message"]
+    assert not Run.objects.exists()
+
+
+@pytest.mark.usefixtures("memory_connectors")
+def test_recent_runs_are_listed_and_kept_up_to_the_limit(owner_api, save_process, settings):
+    settings.MODELER_RUNS = settings.MODELER_RUNS | {"keep_per_model": 2}
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    ids = [wait_for_run(owner_api, start(owner_api, model, {"movieName": n})["id"])["id"] for n in "ABC"]
+    body = owner_api.get(f"{API}/models/{model.pk}/runs").json()["list"]
+    listed = [e["entry"]["id"] for e in body["entries"]]
+    # The third start kept the two newest finished runs besides itself.
+    assert listed == [ids[2], ids[1], ids[0]][: len(listed)] and ids[2] in listed and len(listed) <= 3
+    assert Run.objects.filter(model=model).count() <= 3
+    assert "trace" not in body["entries"][0]["entry"]
