@@ -525,6 +525,12 @@ const hooks = {
   },
   renameModel,
   say,
+  /** A confirmation in the model dialog: `body` (nodes) under `title`; `action(fail)` runs on
+   * submit and resolves truthy to close (its result is returned), false to keep the dialog open
+   * with the text given to `fail`. Null when cancelled. */
+  confirm({ title, body, submitLabel, action, danger = false }) {
+    return modal(title, (form) => { for (const node of body) if (node) form.append(node); }, submitLabel, (form, fail) => action(fail), { danger });
+  },
   open: (id) => open(id),
   modelUrl,
   usagesUrl: (id) => `${config.projectUrl}models/${id}/usages.json`,

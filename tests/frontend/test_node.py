@@ -16,7 +16,11 @@ def test_frontend_lib_under_node_test_runner():
     if node is None:
         pytest.skip("node is not installed")
     result = subprocess.run(
-        [node, "--test", "tests/frontend/test_lib.mjs"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [node, "--test", "tests/frontend/test_lib.mjs", "tests/frontend/test_diff.mjs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "# fail 0" in result.stdout

@@ -1,14 +1,17 @@
 // The connector editor of the workspace: a form over the connector JSON (SPEC §4.2) — actions,
 // typed inputs/outputs (the type chosen from a list, or an explicit custom type), connector
-// variables, errors — and a JSON tab (CodeMirror). Save sends the text with If-Match; problems
-// are shown on their field and in words (names, not JSON paths and ids).
+// variables, errors — a JSON tab (CodeMirror) and a History tab (../history.js). Save sends the
+// text with If-Match; problems are shown on their field and in words (names, not JSON paths and ids).
 import { codeEditor, jsonErrorPosition } from "../code-editor.js";
 import { el, csrf } from "../../workspace/dom.js";
 import { modelNameProblem } from "../../lib/names.js";
 import { connectorProblemText } from "../../lib/problems.js";
+import { createHistoryPanel } from "../history.js";
 
 const CUSTOM = "__custom__";
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+
+const SAVE_CONFLICT = "Someone else saved this connector after you opened it. Your changes are still here and were not saved. ";
 
 export async function createConnectorEditor({ host, propsHost, data, workspace, parameterTypes }) {
   const canChange = data.canChange;
@@ -17,10 +20,12 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
   const tabButtons = {
     form: el("button", { type: "button", role: "tab", "data-tab": "form", id: `tab-${data.modelId}-form`, "aria-controls": `panel-${data.modelId}-form`, "aria-selected": "true", text: "Form" }),
     json: el("button", { type: "button", role: "tab", "data-tab": "json", id: `tab-${data.modelId}-json`, "aria-controls": `panel-${data.modelId}-json`, "aria-selected": "false", tabindex: "-1", text: "JSON" }),
+
+    history: el("button", { type: "button", role: "tab", "data-tab": "history", id: `tab-${data.modelId}-history`, "aria-controls": `panel-${data.modelId}-history`, "aria-selected": "false", tabindex: "-1", text: "History" }),
   };
   const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Views of the connector" }, Object.values(tabButtons));
   const conflict = el("div", { class: "conflict", "data-testid": "conflict", hidden: true }, [
-    "Someone else saved this connector after you opened it. Your changes are still here and were not saved. ",
+    SAVE_CONFLICT,
     el("button", { type: "button", "data-testid": "reload", text: "Load their version (discard mine)", onclick: () => workspace.reloadModel(api) }),
   ]);
   const nameInput = el("input", { type: "text", id: `connector-name-${data.modelId}`, "data-testid": "connector-name", readonly: true, "aria-describedby": `connector-name-help-${data.modelId}` });
@@ -54,7 +59,8 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
   ]);
   const jsonError = el("p", { class: "error", "data-testid": "json-error", role: "alert", hidden: true });
   const jsonPanel = el("section", { class: "tab-panel code-panel", "data-panel": "json", role: "tabpanel", hidden: true, id: `panel-${data.modelId}-json`, "aria-labelledby": `tab-${data.modelId}-json` }, [jsonError]);
-  root.append(el("div", { class: "editor-bar" }, [tabs]), conflict, formPanel, jsonPanel);
+  const history = createHistoryPanel({ data, kind: "connector", editor: () => api, workspace });
+  root.append(el("div", { class: "editor-bar" }, [tabs]), conflict, formPanel, jsonPanel, history.panel);
   host.append(root);
   const jsonEditor = codeEditor(jsonPanel, { language: "json", label: "Connector JSON", testid: "json-text", readOnly: !canChange, onChange: () => { state.jsonEdited = true; changed(); } });
   // The properties panel of a connector: what it is and where it is used.
@@ -242,11 +248,13 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
   }
   async function showTab(tab) {
     if (tab === state.tab) return;
-    if (tab === "form") {
+    // Leaving the JSON tab reads its text back into the document (or stays there and says why).
+    if (state.tab === "json") {
       try { state.doc = JSON.parse(jsonEditor.text); }
-      catch (error) { showJsonError(`The JSON cannot be read: ${error.message}. Fix it before going back to the form.`, error); return; }
-      renderForm();
-    } else {
+      catch (error) { showJsonError(`The JSON cannot be read: ${error.message}. Fix it before leaving the JSON tab.`, error); return; }
+    }
+    if (tab === "form") renderForm();
+    if (tab === "json") {
       jsonEditor.text = currentText();
       state.jsonEdited = false;
     }
@@ -255,11 +263,15 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
     for (const [key, button] of Object.entries(tabButtons)) { button.setAttribute("aria-selected", String(key === tab)); button.tabIndex = key === tab ? 0 : -1; }
     formPanel.hidden = tab !== "form";
     jsonPanel.hidden = tab !== "json";
+    history.panel.hidden = tab !== "history";
+    if (tab === "history") history.show();
   }
   tabs.addEventListener("click", (event) => { const b = event.target.closest("[data-tab]"); if (b) showTab(b.dataset.tab); });
   tabs.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-    const next = state.tab === "form" ? "json" : "form";
+    const delta = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (!delta) return;
+    const order = ["form", "json", "history"];
+    const next = order[(order.indexOf(state.tab) + delta + order.length) % order.length];
     showTab(next).then(() => tabButtons[next].focus());
   });
 
@@ -299,10 +311,12 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
       data.version = body.entry.version;
       setState("saved", `Saved (version ${body.entry.version})`);
       if (state.tab === "form") renderForm(); else jsonEditor.text = text;
+      if (state.tab === "history") history.show();
       setProblems(body.problems || []);
       workspace.modelSaved(api, body.entry);
       loadUsages();
     } else if (response.status === 412) {
+      conflict.firstChild.textContent = SAVE_CONFLICT;
       conflict.hidden = false;
       setState("conflict", "Conflict: not saved");
     } else {
@@ -328,8 +342,15 @@ export async function createConnectorEditor({ host, propsHost, data, workspace, 
     get name() { return data.name; },
     get dirty() { return state.dirty; },
     get saveState() { return state.saveState; },
+    get etag() { return state.etag; },
     get problems() { return problemsInWords(state.problems); },
     save,
+    /** A restore refused with 412: the conflict box (with its reload button) and state. */
+    conflicted(message) {
+      conflict.firstChild.textContent = message;
+      conflict.hidden = false;
+      setState("conflict", "Conflict: not restored");
+    },
     show() { root.hidden = false; propsRoot.hidden = false; },
     hide() { root.hidden = true; propsRoot.hidden = true; },
     destroy() { root.remove(); propsRoot.remove(); },

@@ -1,12 +1,14 @@
 // The process editor of the workspace: bpmn-js with bpmn-js-properties-panel and our provider,
-// XML and extensions tabs (CodeMirror) that replace the canvas, and one save (BPMN + extensions,
-// multipart, If-Match). Text edited in a tab is what Save sends, or Save refuses and says why.
+// XML and extensions tabs (CodeMirror) and a History tab (../history.js) that replace the canvas,
+// and one save (BPMN + extensions, multipart, If-Match). Text edited in a tab is what Save sends,
+// or Save refuses and says why.
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import ExtensionsModule from "./extensions.js";
 import ModelerPropertiesProvider from "./properties-provider.jsx";
 import { codeEditor, jsonErrorPosition } from "../code-editor.js";
 import { el, csrf, download } from "../../workspace/dom.js";
+import { createHistoryPanel } from "../history.js";
 
 const ProviderModule = { __init__: ["modelerPropertiesProvider"], modelerPropertiesProvider: ["type", ModelerPropertiesProvider] };
 
@@ -23,6 +25,8 @@ export function keepVariableOrder(extensions, previous) {
   return extensions;
 }
 
+const SAVE_CONFLICT = "Someone else saved this process after you opened it. Your changes are still here and were not saved. ";
+
 export async function createProcessEditor({ host, propsHost, data, workspace }) {
   performance.mark("modeler:editor-start");
   const canChange = data.canChange;
@@ -30,7 +34,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Views of the process" });
   const panels = {};
   const tabButtons = {};
-  for (const [key, label] of [["diagram", "Diagram"], ["xml", "XML"], ["extensions", "Extensions"]]) {
+  for (const [key, label] of [["diagram", "Diagram"], ["xml", "XML"], ["extensions", "Extensions"], ["history", "History"]]) {
     tabButtons[key] = el("button", { type: "button", role: "tab", id: `tab-${data.modelId}-${key}`, "aria-selected": key === "diagram" ? "true" : "false",
       "aria-controls": `panel-${data.modelId}-${key}`, "data-tab": key, tabindex: key === "diagram" ? "0" : "-1", text: label });
     tabs.append(tabButtons[key]);
@@ -40,7 +44,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     el("button", { type: "button", "data-testid": "download-svg", text: "Download SVG" }),
   ]);
   const conflict = el("div", { class: "conflict", "data-testid": "conflict", hidden: true }, [
-    "Someone else saved this process after you opened it. Your changes are still here and were not saved. ",
+    SAVE_CONFLICT,
     el("button", { type: "button", "data-testid": "reload", text: "Load their version (discard mine)" }),
   ]);
   const errorBox = el("p", { class: "error", "data-testid": "editor-error", role: "alert", hidden: true });
@@ -52,7 +56,9 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   panels.extensions = el("section", { class: "tab-panel code-panel", "data-panel": "extensions", role: "tabpanel", hidden: true, id: `panel-${data.modelId}-extensions`, "aria-labelledby": `tab-${data.modelId}-extensions` }, [
     el("p", { class: "help", text: `processes/${data.name}-extensions.json: process variables, mappings and constants (written on every save).` }),
   ]);
-  root.append(el("div", { class: "editor-bar" }, [tabs, tools]), conflict, errorBox, panels.diagram, panels.xml, panels.extensions);
+  const history = createHistoryPanel({ data, kind: "process", editor: () => api, workspace });
+  panels.history = history.panel;
+  root.append(el("div", { class: "editor-bar" }, [tabs, tools]), conflict, errorBox, panels.diagram, panels.xml, panels.extensions, panels.history);
   host.append(root);
   const propsRoot = el("div", { class: "props-root", "data-testid": "properties-panel-content" });
   propsHost.append(propsRoot);
@@ -96,6 +102,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   async function fillTab(tab) {
     if (tab === "xml" && !state.xmlEdited) xmlEditor.text = (await modeler.saveXML({ format: true })).xml;
     if (tab === "extensions" && !state.extensionsEdited) extensionsEditor.text = extensionsDocument();
+    if (tab === "history") history.show();
   }
   async function showTab(tab) {
     state.tab = tab;
@@ -114,7 +121,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     if (button) switchTab(button.dataset.tab);
   });
   tabs.addEventListener("keydown", (event) => {
-    const order = ["diagram", "xml", "extensions"];
+    const order = ["diagram", "xml", "extensions", "history"];
     const delta = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
     if (!delta) return;
     const next = order[(order.indexOf(state.tab) + delta + order.length) % order.length];
@@ -219,6 +226,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       workspace.modelSaved(api, body.entry);
     } else if (response.status === 412) {
       setState("conflict", "Conflict: not saved");
+      conflict.firstChild.textContent = SAVE_CONFLICT;
       conflict.hidden = false;
     } else {
       setState("error", `Not saved: ${body.message || response.status}`);
@@ -266,8 +274,15 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     get name() { return data.name; },
     get dirty() { return state.dirty; },
     get saveState() { return state.saveState; },
+    get etag() { return state.etag; },
     get problems() { return problemsInWords(state.problems); },
     modeler,
+    /** A restore refused with 412: the conflict box (with its reload button) and state. */
+    conflicted(message) {
+      conflict.firstChild.textContent = message;
+      conflict.hidden = false;
+      setState("conflict", "Conflict: not restored");
+    },
     save,
     show() { root.hidden = false; propsRoot.hidden = false; if (state.tab === "diagram") canvas.resized(); },
     hide() { root.hidden = true; propsRoot.hidden = true; },
