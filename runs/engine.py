@@ -377,6 +377,12 @@ class _Run:
                 implementation, inputs, request_id, min(self.step_timeout, remaining)
             )
         except RunFailed as failure:
+            if remaining < self.step_timeout and time.monotonic() >= self.deadline:
+                raise RunFailed(
+                    f"the run went over its total time limit waiting for an answer on '{implementation}'",
+                    element_id,
+                    timed_out=True,
+                ) from None
             raise RunFailed(str(failure), element_id, failure.timed_out) from None
         if answer.kind == "result":
             written = mapping.outbound_variables(

@@ -23,7 +23,7 @@ log = logging.getLogger("runs")
 VALIDATOR_SET = "Test run"
 # A run still RUNNING this long after its total limit lost its worker: it is TIMED_OUT.
 STALE_GRACE_SECONDS = 30
-FINAL_WRITE_ATTEMPTS = 20
+WRITE_ATTEMPTS = 20
 
 
 def _refused(problems: list[engine.Problem]) -> ValidationFailed:
@@ -105,12 +105,25 @@ def run_expire_stale(run: Run) -> Run:
     return run
 
 
+def _retrying(write):
+    """A write retried while SQLite is busy with another run's write (its lock has no wait in tests)."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return write()
+        except OperationalError:
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def run_claim(run_id: uuid.UUID) -> Run | None:
     """Take a RUNNING run nobody has taken (one worker per run, also across processes)."""
-    taken = Run.objects.filter(pk=run_id, state=Run.State.RUNNING, claimed_date__isnull=True).update(
-        claimed_date=timezone.now()
+    taken = _retrying(
+        lambda: Run.objects.filter(pk=run_id, state=Run.State.RUNNING, claimed_date__isnull=True).update(
+            claimed_date=timezone.now()
+        )
     )
-    return Run.objects.get(pk=run_id) if taken else None
+    return _retrying(lambda: Run.objects.get(pk=run_id)) if taken else None
 
 
 def _now() -> str:
@@ -185,14 +198,7 @@ def run_execute(run: Run) -> Run:
         "trace": recorder.trace,
         "service_tasks": recorder.tasks,
     }
-    for attempt in range(FINAL_WRITE_ATTEMPTS):
-        try:
-            Run.objects.filter(pk=run.pk).update(**outcome, finished_date=timezone.now())
-            break
-        except OperationalError:  # SQLite busy with another run's write: try again shortly
-            if attempt == FINAL_WRITE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+    _retrying(lambda: Run.objects.filter(pk=run.pk).update(**outcome, finished_date=timezone.now()))
     log.info("test run %s %s in %.3f s", run.pk, state, time.monotonic() - started)
-    run.refresh_from_db()
+    _retrying(run.refresh_from_db)
     return run

@@ -7,6 +7,7 @@ for at most its total limit; runs never share a thread, a connection or a result
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,6 +16,8 @@ from django.db import connections
 
 from runs import services
 from runs.config import run_settings
+
+log = logging.getLogger("runs")
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -25,6 +28,8 @@ def execute(run_id: uuid.UUID) -> None:
         run = services.run_claim(run_id)
         if run is not None:
             services.run_execute(run)
+    except Exception:  # nobody reads a pool future: say it here (the run is timed out when read)
+        log.exception("test run %s could not be executed", run_id)
     finally:
         connections.close_all()  # this thread's own database connection
 

@@ -3,7 +3,12 @@ connectors written with the SDK and served over memory:// on threads."""
 
 from __future__ import annotations
 
+import io
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from runs.models import Run
 from tests.runs import processes as p
@@ -157,3 +162,51 @@ def test_recent_runs_are_listed_and_kept_up_to_the_limit(owner_api, save_process
     assert listed == [ids[2], ids[1], ids[0]][: len(listed)] and ids[2] in listed and len(listed) <= 3
     assert Run.objects.filter(model=model).count() <= 3
     assert "trace" not in body["entries"][0]["entry"]
+
+
+def test_the_total_limit_times_the_run_out(owner_api, save_process):
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)  # no connector answers
+    started = start(owner_api, model, {"movieName": "Alien"}, stepTimeoutSeconds=5, timeoutSeconds=0.4)
+    assert started["stepTimeoutSeconds"] == 0.4  # never longer than the whole run
+    run = wait_for_run(owner_api, started["id"])
+    assert run["state"] == "TIMED_OUT"
+    assert run["error"]["elementId"] == "Task_1"
+    assert "movies.getMovieDesc" in run["error"]["message"]
+
+
+@pytest.mark.usefixtures("memory_connectors")
+def test_the_run_worker_command_executes_runs_left_to_it(owner_api, save_process, settings):
+    from django.core.management import call_command
+
+    settings.MODELER_RUNS = settings.MODELER_RUNS | {"worker": "external"}
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    run_id = start(owner_api, model, {"movieName": "Metropolis"})["id"]
+    time.sleep(0.3)
+    assert Run.objects.get(pk=run_id).state == "RUNNING"  # nobody executes it in this process
+    call_command("run_worker", "--once", stdout=io.StringIO())
+    run = wait_for_run(owner_api, run_id, timeout=5)
+    assert run["state"] == "COMPLETED", run["error"]
+    assert run["variables"]["movieDescription"].startswith("Metropolis (1927)")
+
+
+def test_a_run_whose_worker_went_away_is_timed_out_when_read(owner_api, save_process, settings):
+    settings.MODELER_RUNS = settings.MODELER_RUNS | {"worker": "external"}
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    run_id = start(owner_api, model, {"movieName": "x"}, timeoutSeconds=1)["id"]
+    Run.objects.filter(pk=run_id).update(creation_date=timezone.now() - timedelta(minutes=5))
+    run = owner_api.get(f"{API}/runs/{run_id}").json()["entry"]
+    assert run["state"] == "TIMED_OUT"
+    assert "worker stopped answering" in run["error"]["message"]
+
+
+def test_only_processes_run_and_bad_bodies_are_refused(owner_api, project, owner):
+    from projects import services
+
+    connector, _ = services.model_create(actor=owner, project=project, type_name="CONNECTOR", name="movies")
+    response = owner_api.post(f"{API}/models/{connector.pk}/runs", {"variables": {}}, format="json")
+    assert response.status_code == 400 and "Only processes can be run" in response.json()["message"]
+    response = owner_api.post(f"{API}/models/{connector.pk}/runs", {"variables": [1]}, format="json")
+    assert response.status_code == 400
+    assert owner_api.get(f"{API}/runs/not-a-uuid").status_code == 404
+    assert owner_api.get(f"{API}/runs/{connector.pk}").status_code == 404
+    assert not Run.objects.exists()
