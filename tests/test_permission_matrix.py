@@ -151,6 +151,10 @@ ROUTES = [
     api("get", "/releases/{release}/export", role_holders=200, modeler=404),
     api("post", "/releases/{release}/restore", role_holders=200, modeler=404),
     api("post", f"/models/{X}/versions/1/restore", role_holders=200, modeler=404),
+    # test runs (issue #14): a collaborator may run; {run} is a run of {process}
+    api("post", f"/models/{X}/runs", role_holders=202, modeler=404, data={"timeoutSeconds": "5"}),
+    api("get", f"/models/{X}/runs", role_holders=200, modeler=404),
+    api("get", "/runs/{run}", role_holders=200, modeler=404),
     api("get", f"/models/{X}/versions/1", role_holders=200, modeler=404),
     api("get", f"/models/{X}/versions/0.0.1/content", role_holders=200, modeler=404),
     html("get", f"/projects/{P}/models.json", role_holders=200, modeler=404),
@@ -217,6 +221,13 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
                 "connectors": {"movies": {"image": "movies:1.0"}},
             },
         )
+    run = None
+    if "{run}" in route.url:
+        from runs.models import Run
+
+        run = Run.objects.create(
+            model=process, model_version=1, content=b"", timeout_seconds=1, step_timeout_seconds=1
+        )
     user = personas[persona]
     client = _client(user, route.api)
     url = (
@@ -225,6 +236,7 @@ def test_route_answers_persona(route: Route, persona: str, personas, project):
         .replace("{process}", str(process.pk))
         .replace("{release}", str(release.pk))
         .replace("{descriptor}", str(descriptor.pk) if descriptor else "")
+        .replace("{run}", str(run.pk) if run else "")
     )
     if route.api and not url.startswith((API, DEPLOY_API)):
         url = API + url
