@@ -58,17 +58,17 @@ function renderTree() {
       group.append(el("li", {
         role: "treeitem", tabindex: "-1", "aria-selected": String(!!selected), "data-key": model.id, "data-model-id": model.id,
         "data-testid": "tree-model", "data-name": model.name, "data-type": type,
-        // Starts with the visible text (name, description, badge number), then says what the marks mean.
-        "aria-label": [model.name, model.description, problems, editor && editor.dirty ? "unsaved changes" : ""].filter(Boolean).join(" "),
+        // Named by its content (name, description, badge), so that the name holds the visible text;
+        // the marks carry hidden words for what they mean.
       }, [el("div", { class: "tree-row" }, [
         el("a", { class: "tree-label", href: model.url, tabindex: "-1", title: model.description || model.name }, [
           el("span", { class: "tree-name", text: model.name }),
           model.description ? " " : null,
           model.description ? el("span", { class: "tree-description", "data-testid": "tree-description", text: model.description }) : null,
         ]),
-        editor && editor.dirty ? el("span", { class: "unsaved-dot", "data-testid": "tree-unsaved", title: "Unsaved changes", text: "●" }) : null,
-        model.errors ? el("span", { class: "badge err", "data-testid": "tree-errors", title: problems, text: String(model.errors) })
-          : model.warnings ? el("span", { class: "badge warn", "data-testid": "tree-warnings", title: problems, text: String(model.warnings) }) : null,
+        editor && editor.dirty ? el("span", { class: "unsaved-dot", "data-testid": "tree-unsaved", title: "Unsaved changes" }, [el("span", { "aria-hidden": "true", text: "●" }), el("span", { class: "visually-hidden", text: " unsaved changes" })]) : null,
+        model.errors ? el("span", { class: "badge err", "data-testid": "tree-errors", title: problems }, [String(model.errors), el("span", { class: "visually-hidden", text: model.errors === 1 ? " error" : " errors" })])
+          : model.warnings ? el("span", { class: "badge warn", "data-testid": "tree-warnings", title: problems }, [String(model.warnings), el("span", { class: "visually-hidden", text: model.warnings === 1 ? " warning" : " warnings" })]) : null,
         el("button", { type: "button", class: "tree-menu-button", tabindex: "-1", "aria-haspopup": "menu", "aria-label": `Actions of ${model.name}`, "data-testid": "model-menu-button" }),
       ])]));
     }
@@ -457,14 +457,14 @@ function renderProblemRows(problems, { project = false } = {}) {
     } else {
       const text = problem.text || problem.description || problem.problem || "";
       const target = problem.path || problem.referenceId;
-      row.append(el("span", { text }));
       if (target && state.current) {
+        // A real button in the list item (a list may only hold items): keyboard and screen
+        // readers reach it; a click anywhere on the row does the same.
         row.classList.add("clickable");
-        row.tabIndex = 0;
-        row.setAttribute("role", "button");
-        const go = () => state.current && state.current.selectElement(target);
-        row.addEventListener("click", go);
-        row.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); go(); } });
+        row.append(el("button", { type: "button", class: "link problem-go", "data-testid": "problem-go", text }));
+        row.addEventListener("click", () => state.current && state.current.selectElement(target));
+      } else {
+        row.append(el("span", { text }));
       }
     }
     problemsList.append(row);

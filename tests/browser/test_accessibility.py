@@ -72,3 +72,18 @@ def test_admin_pages_pass_axe(new_page, axe_check, owner):
         violations += axe_check(page, url)
     assert admin.is_superuser
     assert violations == [], "\n".join(violations)
+
+
+def test_a_workspace_with_problems_passes_axe(new_page, sign_in, axe_check, owner, project):
+    """Problem badges in the tree and clickable problem rows: still no serious violation."""
+    from projects import services
+
+    process, _ = services.model_create(actor=owner, project=project, type_name="PROCESS", name="broken")
+    assert process.problems  # a new process's start event has no outgoing flow
+    page = new_page(bypass_csp=True)
+    sign_in(page, owner)
+    page.goto(f"/projects/{project.pk}/processes/{process.pk}/")
+    page.wait_for_selector("body[data-editor-ready]")
+    expect(page.get_by_test_id("problem").first).to_be_visible()
+    violations = axe_check(page, "workspace with problems")
+    assert violations == [], "\n".join(violations)

@@ -177,7 +177,7 @@ def test_badges_follow_the_connector_and_a_used_connector_says_who_uses_it(new_p
         "'movies.getMovieDesc' of 'look up' (Task_1spvopd)"
     )
     page.goto(f"/projects/{project.pk}/connectors/{connector.pk}/")
-    expect(tree_item(page, "rank-movie").get_by_test_id("tree-errors")).to_have_text("1")
+    expect(tree_item(page, "rank-movie").get_by_test_id("tree-errors")).to_have_text("1 error")
 
     # Fix the action name the process uses: the process's badge goes without reopening anything.
     page.get_by_test_id("action-name").fill("getMovieDesc")
@@ -199,7 +199,7 @@ def test_badges_follow_the_connector_and_a_used_connector_says_who_uses_it(new_p
     expect(tree_item(page, "movies")).to_have_count(0)
     expect(page).to_have_url(re.compile(rf".*/projects/{project.pk}/$"))
     assert not Model.objects.filter(pk=connector.pk).exists()
-    expect(tree_item(page, "rank-movie").get_by_test_id("tree-errors")).to_have_text("1")
+    expect(tree_item(page, "rank-movie").get_by_test_id("tree-errors")).to_have_text("1 error")
 
 
 def test_the_tree_works_with_the_keyboard(new_page, sign_in, workspace_dir):
