@@ -17,6 +17,9 @@ class RunSettings:
     default_timeout: float
     max_timeout: float
     keep_per_model: int
+    # Connector modules the embedded worker serves itself on memory:// (the demo can be run as
+    # soon as the server starts); never started for another broker.
+    memory_connectors: tuple[str, ...] = ()
 
 
 def run_settings() -> RunSettings:
@@ -29,5 +32,12 @@ def run_settings() -> RunSettings:
         "default_timeout": 60.0,
         "max_timeout": 600.0,
         "keep_per_model": 20,
+        "memory_connectors": tuple(
+            name.strip()
+            for name in os.environ.get("MODELER_RUN_MEMORY_CONNECTORS", "examples.movies_connector").split(
+                ","
+            )
+            if name.strip()
+        ),
     } | overrides
     return RunSettings(**values)

@@ -7,12 +7,15 @@ for at most its total limit; runs never share a thread, a connection or a result
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
+from modeler_connector.worker import stop_thread
 
 from runs import services
 from runs.config import run_settings
@@ -44,7 +47,42 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
+_served: dict[str, tuple] = {}  # module → (Worker, thread) of the connectors served on memory://
+
+
+def _serve_memory_connectors() -> None:
+    """Serve the configured connector modules on memory:// (once per process), for the embedded default.
+
+    A required config variable missing from the environment gets a placeholder: these are
+    development connectors answering in this process only.
+    """
+    settings = run_settings()
+    if settings.broker_url != "memory://":
+        return
+    from modeler_connector.config import load_config
+    from modeler_connector.worker import Worker, WorkerOptions, run_in_thread
+
+    with _lock:
+        for name in settings.memory_connectors:
+            if name in _served:
+                continue
+            try:
+                connector = importlib.import_module(name).connector
+                definition = connector.check()
+                required = {item.name for item in definition.config if item.required}
+                env = {key: "in-process" for key in required} | dict(os.environ)
+                worker = Worker(
+                    connector, load_config(definition, env), WorkerOptions(broker_url="memory://")
+                )
+                _served[name] = (worker, run_in_thread(worker, timeout=10))
+                log.info("serving the connector module %s on memory:// for test runs", name)
+            except Exception:  # a bad module must not stop runs: they fail naming the destination
+                log.exception("the connector module %s cannot be served on memory://", name)
+                _served[name] = (None, None)
+
+
 def submit(run_id: uuid.UUID) -> Future:
+    _serve_memory_connectors()
     return _pool().submit(execute, run_id)
 
 
@@ -55,3 +93,9 @@ def shutdown(wait: bool = True) -> None:
         executor, _executor = _executor, None
     if executor is not None:
         executor.shutdown(wait=wait, cancel_futures=True)
+    with _lock:
+        served = list(_served.values())
+        _served.clear()
+    for worker, thread in served:
+        if worker is not None:
+            stop_thread(worker, thread, timeout=10)

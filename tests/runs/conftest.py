@@ -22,7 +22,12 @@ def runs_embedded(settings, monkeypatch):
     """Runs on memory://, executed by the embedded worker (stopped, waiting, after the test)."""
     monkeypatch.delenv("MODELER_BROKER_URL", raising=False)
     monkeypatch.delenv("MODELER_RUN_WORKER", raising=False)
-    settings.MODELER_RUNS = {"broker_url": "memory://", "worker": "embedded", "step_timeout": 5.0}
+    settings.MODELER_RUNS = {
+        "broker_url": "memory://",
+        "worker": "embedded",
+        "step_timeout": 5.0,
+        "memory_connectors": (),  # the tests serve their connectors themselves
+    }
     yield settings
     worker.shutdown(wait=True)
 

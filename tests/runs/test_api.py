@@ -210,3 +210,12 @@ def test_only_processes_run_and_bad_bodies_are_refused(owner_api, project, owner
     assert owner_api.get(f"{API}/runs/not-a-uuid").status_code == 404
     assert owner_api.get(f"{API}/runs/{connector.pk}").status_code == 404
     assert not Run.objects.exists()
+
+
+def test_the_embedded_worker_serves_the_demo_connector_itself(owner_api, save_process, settings, monkeypatch):
+    monkeypatch.delenv("MOVIES_API_KEY", raising=False)  # a placeholder stands in for it in process
+    settings.MODELER_RUNS = settings.MODELER_RUNS | {"memory_connectors": ("examples.movies_connector",)}
+    model = save_process(p.SEED, p.SEED_EXTENSIONS)
+    run = wait_for_run(owner_api, start(owner_api, model, {"movieName": "Vertigo"})["id"])
+    assert run["state"] == "COMPLETED", run["error"]
+    assert run["variables"]["movieDescription"].startswith("Vertigo (1958)")
