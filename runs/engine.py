@@ -35,6 +35,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from processes.bpmn import BPMN_NS, parse_xml
+from processes.mapping import value_problem
 from runs import expressions, mapping
 
 _B = f"{{{BPMN_NS}}}"
@@ -284,6 +285,23 @@ def initial_variables(plan: Plan, given: Mapping[str, Any]) -> dict[str, Any]:
         values[name] = None if default == "" and variable.get("type") != "string" else default
     values.update(given)
     return values
+
+
+def variable_problems(plan: Plan, given: Mapping[str, Any]) -> list[Problem]:
+    """Given variables that are not declared, or whose value does not fit the declared type (the
+    save's own rule, `processes.mapping.value_problem`)."""
+    problems = []
+    for name, value in given.items():
+        declared = plan.variables.get(name)
+        if declared is None:
+            problems.append(Problem(plan.process_id, f"'{name}' is not a variable of the process"))
+            continue
+        mismatch = value_problem({**declared, "value": value})
+        if mismatch and not (value is None or mapping.is_expression(value)):
+            problems.append(Problem(plan.process_id, mismatch))
+        elif mapping.is_expression(value):
+            problems.append(Problem(plan.process_id, f"the value of '{name}' is an expression: give a value"))
+    return problems
 
 
 def missing_required(plan: Plan, values: Mapping[str, Any]) -> list[str]:

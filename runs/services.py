@@ -56,6 +56,9 @@ def run_start(
         plan = engine.check(content, stored.extensions)
     except engine.RunRefused as refusal:
         raise _refused(refusal.problems) from None
+    wrong = engine.variable_problems(plan, variables)
+    if wrong:
+        raise _refused(wrong)
     values = engine.initial_variables(plan, variables)
     missing = engine.missing_required(plan, values)
     if missing:

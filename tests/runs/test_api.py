@@ -219,3 +219,20 @@ def test_the_embedded_worker_serves_the_demo_connector_itself(owner_api, save_pr
     run = wait_for_run(owner_api, start(owner_api, model, {"movieName": "Vertigo"})["id"])
     assert run["state"] == "COMPLETED", run["error"]
     assert run["variables"]["movieDescription"].startswith("Vertigo (1958)")
+
+
+def test_variables_not_declared_or_of_the_wrong_type_are_refused(owner_api, save_process):
+    model = save_process(p.ROUTED, p.ROUTED_EXTENSIONS)
+    response = owner_api.post(
+        f"{API}/models/{model.pk}/runs",
+        {"variables": {"title": "Alien", "rating": "high", "colour": "red", "verdict": "${x}"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    problems = [problem["description"] for problem in response.json()["errors"]]
+    assert problems == [
+        "Mismatch value type - rating(var-rating). Expected type is integer",
+        "'colour' is not a variable of the process",
+        "the value of 'verdict' is an expression: give a value",
+    ]
+    assert not Run.objects.exists()
