@@ -102,3 +102,83 @@ def test_the_broker_down_at_start_fails_the_run_at_once(owner_api, save_process,
     assert run["state"] == "FAILED"
     assert run["error"]["message"].startswith("the broker cannot be reached: ")
     assert run["trace"] == []
+
+
+@pytest.fixture
+def films_on_rabbitmq(broker_url):  # noqa: F811
+    """The films test connector served by the SDK's Worker over RabbitMQ on a thread; queues deleted after."""
+    from modeler_connector.config import load_config
+    from modeler_connector.worker import Worker, WorkerOptions, layout, run_in_thread, stop_thread
+
+    from tests.runs import films_connector
+
+    name = f"films{uuid.uuid4().hex[:8]}"
+    connector = films_connector.build(name)
+    definition = connector.check()
+    group = f"run{uuid.uuid4().hex[:10]}"
+    worker = Worker(connector, load_config(definition, {}), WorkerOptions(broker_url=broker_url, group=group))
+    thread = run_in_thread(worker, timeout=20)
+    try:
+        yield name
+    finally:
+        stop_thread(worker, thread, timeout=20)
+        with Connection(broker_url) as connection:
+            channel = connection.channel()
+            for action in definition.actions:
+                exchange, queue, dlq = layout(definition.destination(action), group)
+                for queue_name in (queue, dlq):
+                    with contextlib.suppress(Exception):
+                        channel.queue_delete(queue_name)
+                with contextlib.suppress(Exception):
+                    channel.exchange_delete(exchange)
+
+
+@pytest.mark.usefixtures("on_rabbitmq")
+def test_gateway_caught_error_and_three_runs_at_once_over_rabbitmq(
+    owner_api, save_process, films_on_rabbitmq
+):
+    content = p.ROUTED.replace(b'implementation="films.', f'implementation="{films_on_rabbitmq}.'.encode())
+    model = save_process(content, p.ROUTED_EXTENSIONS)
+    ids = {}
+    for title in ("Alien", "Cats", "Nope"):
+        response = owner_api.post(
+            f"{API}/models/{model.pk}/runs", {"variables": {"title": title}}, format="json"
+        )
+        assert response.status_code == 202, response.content[:300]
+        ids[title] = response.json()["entry"]["id"]
+    runs = {title: wait_for_run(owner_api, run_id, timeout=30) for title, run_id in ids.items()}
+    assert {title: run["state"] for title, run in runs.items()} == dict.fromkeys(ids, "COMPLETED")
+    assert runs["Alien"]["variables"] == {"title": "Alien", "rating": 9, "verdict": "Alien: see it"}
+    assert runs["Cats"]["variables"] == {"title": "Cats", "rating": 3, "verdict": "Cats: skip it"}
+    assert runs["Nope"]["variables"] == {
+        "title": "Nope",
+        "rating": None,
+        "verdict": "Nope: not in the catalogue",
+    }
+    assert runs["Nope"]["serviceTasks"][0]["error"]["errorCode"] == "NOT_FOUND"
+
+
+@pytest.mark.usefixtures("on_rabbitmq")
+def test_a_destination_nobody_consumes_fails_after_the_step_limit_over_rabbitmq(
+    owner_api,
+    save_process,
+    broker_url,  # noqa: F811
+):
+    destination = f"nobody{uuid.uuid4().hex[:8]}.listens"
+    content = p.SEED.replace(b"movies.getMovieDesc", destination.encode())
+    model = save_process(content, p.SEED_EXTENSIONS)
+    try:
+        response = owner_api.post(
+            f"{API}/models/{model.pk}/runs",
+            {"variables": {"movieName": "Alien"}, "stepTimeoutSeconds": 0.5},
+            format="json",
+        )
+        run = wait_for_run(owner_api, response.json()["entry"]["id"], timeout=20)
+        assert run["state"] == "FAILED"
+        assert run["error"] == {
+            "message": f"no connector answered on the destination '{destination}' within 0.5 s",
+            "elementId": "Task_1",
+        }
+    finally:
+        with Connection(broker_url) as connection, contextlib.suppress(Exception):
+            connection.channel().exchange_delete(destination)
