@@ -481,7 +481,8 @@ def execute(
         raise
     except Exception as error:  # Spiff's WorkflowException and friends: name the element when known
         task = getattr(error, "task", None)
-        element_id = task.task_spec.bpmn_id if task is not None else None
+        spec = task.task_spec if task is not None else getattr(error, "task_spec", None)
+        element_id = getattr(spec, "bpmn_id", None)
         inner = error.__cause__ or getattr(error, "error", None) or error
         if isinstance(inner, RunFailed):
             raise inner from None

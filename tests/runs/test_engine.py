@@ -148,3 +148,39 @@ def test_required_variables_without_a_value_are_listed():
     plan = engine.check(p.SEED, p.SEED_EXTENSIONS)
     assert engine.missing_required(plan, engine.initial_variables(plan, {})) == ["movieName"]
     assert engine.missing_required(plan, engine.initial_variables(plan, {"movieName": "x"})) == []
+
+
+def gateway_process(condition_a: str, condition_b: str, default: bool = False) -> bytes:
+    return p.bpmn(
+        '<bpmn2:startEvent id="S"/>'
+        + ('<bpmn2:exclusiveGateway id="G" default="Fb"/>' if default else '<bpmn2:exclusiveGateway id="G"/>')
+        + p.service("Task_a", "films.praise")
+        + p.service("Task_b", "films.pan")
+        + '<bpmn2:endEvent id="E1"/><bpmn2:endEvent id="E2"/>'
+        + p.flow("F0", "S", "G")
+        + p.flow("Fa", "G", "Task_a", condition_a)
+        + (p.flow("Fb", "G", "Task_b") if default else p.flow("Fb", "G", "Task_b", condition_b))
+        + p.flow("F1", "Task_a", "E1")
+        + p.flow("F2", "Task_b", "E2")
+    )
+
+
+def test_the_default_flow_is_taken_when_no_condition_holds():
+    extensions = p.extensions(variables=[p.variable("n", "integer")])
+    final, events, _ = run(gateway_process("${n > 5}", "", default=True), extensions, {"n": 1})
+    assert path(events)[-2:] == ["Task_b", "E2"]
+
+
+def test_no_condition_holding_fails_the_run_at_the_gateway():
+    extensions = p.extensions(variables=[p.variable("n", "integer")])
+    with pytest.raises(engine.RunFailed) as failed:
+        run(gateway_process("${n > 5}", "${n > 6}"), extensions, {"n": 1})
+    assert failed.value.element_id == "G"
+
+
+def test_a_condition_over_an_unknown_variable_fails_the_run_at_the_gateway():
+    extensions = p.extensions(variables=[p.variable("n", "integer")])
+    with pytest.raises(engine.RunFailed) as failed:
+        run(gateway_process("${missing > 5}", "${n > 6}"), extensions, {"n": 1})
+    assert failed.value.element_id == "G"
+    assert "unknown variable 'missing'" in str(failed.value)
