@@ -96,7 +96,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
         if match is None:
             raise ExpressionError(f"unsupported text at '{text[position : position + 20].strip()}'")
         position = match.end()
-        kind = match.lastgroup
+        kind = match.lastgroup or ""
         value = match.group(kind)
         if kind == "number":
             tokens.append(("literal", float(value) if "." in value else int(value)))
