@@ -140,6 +140,7 @@ class _Recorder:
         self.run = run
         self.trace: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
+        self.variables: dict[str, Any] = dict(run.variables)  # as the run goes: every output written
         self.lock = threading.Lock()
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
@@ -157,12 +158,15 @@ class _Recorder:
                         "outBoundVariables": data["outBoundVariables"],
                         "written": data["written"],
                     }
+                    self.variables.update(data["written"])
                 else:
                     task["error"] = {
                         key: data[key] for key in ("errorCode", "errorMessage", "errorClassName")
                     }
             try:
-                Run.objects.filter(pk=self.run.pk).update(trace=self.trace, service_tasks=self.tasks)
+                Run.objects.filter(pk=self.run.pk).update(
+                    trace=self.trace, service_tasks=self.tasks, variables=self.variables
+                )
             except OperationalError:  # SQLite busy: progress is shown late, the final write has it all
                 log.info("test run %s: progress not written this time (database busy)", self.run.pk)
 

@@ -118,6 +118,27 @@ def test_a_connector_that_never_answers_fails_after_the_step_limit(owner_api, sa
 
 
 @pytest.mark.usefixtures("memory_connectors")
+def test_a_running_run_shows_its_progress(owner_api, save_process):
+    # Task_find answers, then Task_praise goes to a destination nobody serves: the run waits there.
+    content = p.ROUTED.replace(b'implementation="films.praise"', b'implementation="films.slow"')
+    model = save_process(content, p.ROUTED_EXTENSIONS)
+    run_id = start(owner_api, model, {"title": "Alien"}, stepTimeoutSeconds=3)["id"]
+    deadline = time.monotonic() + 3
+    run: dict = {"serviceTasks": []}
+    while time.monotonic() < deadline and len(run["serviceTasks"]) < 2:
+        response = owner_api.get(f"{API}/runs/{run_id}")
+        if response.status_code == 200:
+            run = response.json()["entry"]
+        time.sleep(0.05)
+    assert run["state"] == "RUNNING"
+    assert run["variables"]["rating"] == 9  # written by Task_find, shown before the end
+    entered = [t["elementId"] for t in run["trace"] if t["event"] == "entered"]
+    left = [t["elementId"] for t in run["trace"] if t["event"] == "left"]
+    assert entered[-1] == "Task_praise" and "Task_praise" not in left  # the current element
+    assert wait_for_run(owner_api, run_id)["state"] == "FAILED"
+
+
+@pytest.mark.usefixtures("memory_connectors")
 def test_two_runs_at_once_do_not_mix_their_variables(owner_api, save_process):
     model = save_process(p.ROUTED, p.ROUTED_EXTENSIONS)
     # Started back to back: both execute at once on the embedded worker's threads.
