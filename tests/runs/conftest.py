@@ -75,3 +75,14 @@ def wait_for_run(client, run_id: str, timeout: float = 20) -> dict:
             return body
         time.sleep(0.05)
     raise AssertionError(f"run {run_id} still RUNNING after {timeout} s: {body}")
+
+
+def post_run(client, model, body: dict, attempts: int = 100):
+    """POST /models/{id}/runs; retried while the test database is locked by a running run's write
+    (shared-cache in-memory SQLite does not wait for a lock; a file database or PostgreSQL does)."""
+    for _ in range(attempts):
+        response = client.post(f"/modeling-service/v1/models/{model.pk}/runs", body, format="json")
+        if response.status_code != 503:
+            return response
+        time.sleep(0.05)
+    return response

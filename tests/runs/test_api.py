@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from runs.models import Run
 from tests.runs import processes as p
-from tests.runs.conftest import wait_for_run
+from tests.runs.conftest import post_run, wait_for_run
 
 API = "/modeling-service/v1"
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("runs_embedded")]
 
 
 def start(client, model, variables, **limits):
-    response = client.post(f"{API}/models/{model.pk}/runs", {"variables": variables, **limits}, format="json")
+    response = post_run(client, model, {"variables": variables, **limits})
     assert response.status_code == 202, response.content[:500]
     body = response.json()["entry"]
     assert body["state"] == "RUNNING"

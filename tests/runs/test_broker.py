@@ -20,7 +20,7 @@ import pytest
 from kombu import Connection
 
 from tests.runs import processes as p
-from tests.runs.conftest import wait_for_run
+from tests.runs.conftest import post_run, wait_for_run
 from tests.sdk.conftest import ROOT, broker_url  # noqa: F401 - the broker fixture (skip/require)
 
 API = "/modeling-service/v1"
@@ -141,9 +141,7 @@ def test_gateway_caught_error_and_three_runs_at_once_over_rabbitmq(
     model = save_process(content, p.ROUTED_EXTENSIONS)
     ids = {}
     for title in ("Alien", "Cats", "Nope"):
-        response = owner_api.post(
-            f"{API}/models/{model.pk}/runs", {"variables": {"title": title}}, format="json"
-        )
+        response = post_run(owner_api, model, {"variables": {"title": title}})
         assert response.status_code == 202, response.content[:300]
         ids[title] = response.json()["entry"]["id"]
     runs = {title: wait_for_run(owner_api, run_id, timeout=30) for title, run_id in ids.items()}
