@@ -123,12 +123,15 @@ def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None =
         for type_name, name in set(touched):
             rows = Model.objects.filter(project_id=project_id, type=type_name, name=name)
             committed = rows.values_list("pk", "version").first()
-            if committed is None:
-                remove.extend(model_type(type_name).file_names(name))
-            elif saved is not None and (saved.pk, saved.version) == committed:
+            if saved is not None and committed == (saved.pk, saved.version):
                 files.update(model_files(saved))
+                continue
+            # Read again: a delete committed since the line above leaves no row (no lock keeps it).
+            model = rows.first() if committed is not None else None
+            if model is None:
+                remove.extend(model_type(type_name).file_names(name))
             else:
-                files.update(model_files(rows.get()))
+                files.update(model_files(model))
         workspace.write_files(folder_of(project), files, remove=tuple(remove))
 
 
