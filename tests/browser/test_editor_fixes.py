@@ -119,6 +119,8 @@ def test_an_invalid_json_default_is_refused(new_page, sign_in, owner, project):
     page.get_by_test_id("variable-name-0").fill("payload")
     page.get_by_test_id("variable-name-0").press("Enter")
     page.get_by_test_id("variable-type-0").select_option("json")
+    # The panel draws the row again for the new type; type into the row it drew.
+    expect(page.get_by_test_id("variable-type-0")).to_have_value("json")
     page.get_by_test_id("variable-value-0").fill("{bad")
     page.get_by_test_id("variable-value-0").press("Enter")
     expect(page.get_by_test_id("variable-problem-0")).to_contain_text("Not valid JSON")
