@@ -115,6 +115,7 @@ def test_an_invalid_json_default_is_refused(new_page, sign_in, owner, project):
     sign_in(page, owner)
     page.goto(f"/projects/{project.pk}/processes/{process.pk}/")
     expect(page.get_by_test_id("save-state")).to_have_text("Saved (version 0.0.1)")
+    page.wait_for_selector("body[data-editor-ready]")  # the panel is drawn for the loaded diagram
     page.get_by_test_id("add-variable").click()
     page.get_by_test_id("variable-name-0").fill("payload")
     page.get_by_test_id("variable-name-0").press("Enter")
@@ -122,6 +123,7 @@ def test_an_invalid_json_default_is_refused(new_page, sign_in, owner, project):
     # The panel draws the row again for the new type; type into the row it drew.
     expect(page.get_by_test_id("variable-type-0")).to_have_value("json")
     page.get_by_test_id("variable-value-0").fill("{bad")
+    expect(page.get_by_test_id("variable-value-0")).to_have_value("{bad")
     page.get_by_test_id("variable-value-0").press("Enter")
     expect(page.get_by_test_id("variable-problem-0")).to_contain_text("Not valid JSON")
     page.get_by_test_id("save").click()

@@ -251,10 +251,9 @@ def test_limit_holds_across_gunicorn_workers(gunicorn):
     assert outcomes["page"] == [200] * (GUNICORN_LIMIT - 1) + [429] * 6
     assert outcomes["admin"] == [200] * (GUNICORN_LIMIT - 1) + [429] * 6
     assert outcomes["basic"] == [401] * (GUNICORN_LIMIT - 1) + [429] * 6
-    # The guesses were answered by more than one worker.
-    assert len(gunicorn.pids_serving("POST /login/")) > 1
-    assert len(gunicorn.pids_serving("/modeling-service/")) > 1
-    assert len(gunicorn.pids_serving("POST /admin/login/")) > 1
+    # The guesses were answered by more than one worker (all the sign-in pages' and Basic's
+    # together: which worker accepts a given sequential request is up to the kernel).
+    assert len(gunicorn.pids_serving(" /login/") | gunicorn.pids_serving("/modeling-service/")) > 1
 
     # Locked: the right password is refused too, with a clear message, never a debug page.
     status, headers, page = gunicorn.form_login("/login/", users["page"], PASSWORD)
