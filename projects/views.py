@@ -326,6 +326,8 @@ def editor_data(model) -> dict:
     if model.type == "PROCESS":
         data["extensions"] = model.extensions or {}
         data["implementationsUrl"] = f"{API}/projects/{model.project_id}/implementations"
+        data["runsUrl"] = f"{API}/models/{model.pk}/runs"
+        data["runUrl"] = f"{API}/runs/"
     return data
 
 

@@ -1,5 +1,6 @@
 // The process editor of the workspace: bpmn-js with bpmn-js-properties-panel and our provider,
 // XML and extensions tabs (CodeMirror) and a History tab (../history.js) that replace the canvas,
+// a Run panel under the canvas (./run-panel.js: test runs shown live on the diagram),
 // and one save (BPMN + extensions, multipart, If-Match). Text edited in a tab is what Save sends,
 // or Save refuses and says why.
 import BpmnModeler from "bpmn-js/lib/Modeler";
@@ -9,6 +10,7 @@ import ModelerPropertiesProvider from "./properties-provider.jsx";
 import { codeEditor, jsonErrorPosition } from "../code-editor.js";
 import { el, csrf, download } from "../../workspace/dom.js";
 import { createHistoryPanel } from "../history.js";
+import { createRunPanel } from "./run-panel.js";
 
 const ProviderModule = { __init__: ["modelerPropertiesProvider"], modelerPropertiesProvider: ["type", ModelerPropertiesProvider] };
 
@@ -49,7 +51,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   ]);
   const errorBox = el("p", { class: "error", "data-testid": "editor-error", role: "alert", hidden: true });
   const canvasHost = el("div", { class: "canvas", "data-testid": "canvas", "aria-label": "BPMN diagram", role: "application" });
-  panels.diagram = el("section", { class: "tab-panel diagram-panel", "data-panel": "diagram", role: "tabpanel", id: `panel-${data.modelId}-diagram`, "aria-labelledby": `tab-${data.modelId}-diagram` }, [canvasHost]);
+  panels.diagram = el("section", { class: "tab-panel diagram-panel", "data-panel": "diagram", role: "tabpanel", id: `panel-${data.modelId}-diagram`, "aria-labelledby": `tab-${data.modelId}-diagram` }, [el("div", { class: "canvas-wrap" }, [canvasHost])]);
   panels.xml = el("section", { class: "tab-panel code-panel", "data-panel": "xml", role: "tabpanel", hidden: true, id: `panel-${data.modelId}-xml`, "aria-labelledby": `tab-${data.modelId}-xml` }, [
     el("p", { class: "help", text: "The BPMN 2.0 XML of the diagram. Edit it, then apply it to the diagram or save it as it is." }),
   ]);
@@ -82,6 +84,11 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
   const elementRegistry = modeler.get("elementRegistry");
   const selection = modeler.get("selection");
   store.load(data.extensions);
+  const runs = canChange && data.runsUrl ? createRunPanel({ data, modeler, store, editor: () => api, workspace }) : null;
+  if (runs) {
+    tools.prepend(runs.button);
+    panels.diagram.append(runs.panel);
+  }
 
   function setState(name, text) {
     state.saveState = { name, text };
@@ -221,6 +228,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       state.problems = body.problems || [];
       setState("saved", `Saved (version ${body.entry.version})`);
       refreshPanel();
+      if (runs) runs.refresh();
       if (state.tab !== "diagram") { state.xmlEdited = false; state.extensionsEdited = false; await fillTab(state.tab); }
       workspace.problemsChanged(api, problemsInWords(state.problems));
       workspace.modelSaved(api, body.entry);
@@ -286,7 +294,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
     save,
     show() { root.hidden = false; propsRoot.hidden = false; if (state.tab === "diagram") canvas.resized(); },
     hide() { root.hidden = true; propsRoot.hidden = true; },
-    destroy() { modeler.destroy(); root.remove(); propsRoot.remove(); },
+    destroy() { if (runs) runs.destroy(); modeler.destroy(); root.remove(); propsRoot.remove(); },
     selectElement(id) {
       const element = elementRegistry.get(id);
       if (!element) return false;
