@@ -24,6 +24,8 @@ VALIDATOR_SET = "Test run"
 # A run still RUNNING this long after its total limit lost its worker: it is TIMED_OUT.
 STALE_GRACE_SECONDS = 30
 WRITE_ATTEMPTS = 20
+# At most one progress write of a running run per this many seconds (GET /runs/{id} shows it).
+PROGRESS_INTERVAL = 0.15
 
 
 def _refused(problems: list[engine.Problem]) -> ValidationFailed:
@@ -134,14 +136,27 @@ def _now() -> str:
 
 
 class _Recorder:
-    """Keeps the run's trace and service tasks, and writes them as the run goes."""
+    """Keeps the run's trace and service tasks, and writes them as the run goes.
 
-    def __init__(self, run: Run) -> None:
+    Each write stores the whole trace, requests and variables so far, so they are throttled: an
+    event is written at once when the last write is `interval` old (or older), otherwise it is
+    held until the next event past that mark, or until the transport has waited `IDLE_AFTER` for
+    an answer (`flush`: the request being waited on is shown). The interval grows with the cost of
+    a write (at least ten writes' time), so a long run's writes stay a small share of it: without
+    that, writing the growing document on every event makes a run quadratic in its length. The
+    final write (`run_execute`) has everything.
+    """
+
+    def __init__(self, run: Run, interval: float = PROGRESS_INTERVAL) -> None:
         self.run = run
         self.trace: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
         self.variables: dict[str, Any] = dict(run.variables)  # as the run goes: every output written
         self.lock = threading.Lock()
+        self.interval = interval
+        self.pause = interval
+        self.written_at = float("-inf")  # the first event is written at once
+        self.held = False  # events not written yet
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
         with self.lock:
@@ -163,12 +178,28 @@ class _Recorder:
                     task["error"] = {
                         key: data[key] for key in ("errorCode", "errorMessage", "errorClassName")
                     }
-            try:
-                Run.objects.filter(pk=self.run.pk).update(
-                    trace=self.trace, service_tasks=self.tasks, variables=self.variables
-                )
-            except OperationalError:  # SQLite busy: progress is shown late, the final write has it all
-                log.info("test run %s: progress not written this time (database busy)", self.run.pk)
+            self.held = True
+            if time.monotonic() - self.written_at >= self.pause:
+                self._write()
+
+    def flush(self) -> None:
+        """Write what is held (the transport calls this while it waits for an answer)."""
+        with self.lock:
+            if self.held:
+                self._write()
+
+    def _write(self) -> None:
+        started = time.monotonic()
+        try:
+            Run.objects.filter(pk=self.run.pk).update(
+                trace=self.trace, service_tasks=self.tasks, variables=self.variables
+            )
+        except OperationalError:  # SQLite busy: progress is shown late, the final write has it all
+            log.info("test run %s: progress not written this time (database busy)", self.run.pk)
+            return
+        self.held = False
+        self.written_at = time.monotonic()
+        self.pause = max(self.interval, 10 * (self.written_at - started))
 
 
 def run_execute(run: Run) -> Run:
@@ -179,7 +210,7 @@ def run_execute(run: Run) -> Run:
     started = time.monotonic()
     try:
         plan = engine.check(bytes(run.content), run.extensions)
-        with BrokerTransport(limits.broker_url, str(run.pk)) as transport:
+        with BrokerTransport(limits.broker_url, str(run.pk), on_idle=recorder.flush) as transport:
             variables = engine.execute(
                 plan,
                 run.variables,
