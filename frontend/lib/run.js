@@ -66,13 +66,13 @@ export function runValueText(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** The time between two ISO instants in words ("0.42 s", "3.1 s", "2 min 5 s"); "" when unknown. */
+/** The time between two ISO instants in words ("4 ms", "3.1 s", "2 min 5 s"); "" when unknown. */
 export function durationText(fromIso, toIso) {
   const from = Date.parse(fromIso);
   const to = Date.parse(toIso);
   if (Number.isNaN(from) || Number.isNaN(to) || to < from) return "";
   const seconds = (to - from) / 1000;
-  if (seconds < 1) return `${seconds.toFixed(2)} s`;
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }

@@ -61,7 +61,8 @@ test("values and durations in words", () => {
   assert.equal(runValueText(7), "7");
   assert.equal(runValueText({ a: [1] }), '{"a":[1]}');
   assert.equal(runValueText(null), "(no value)");
-  assert.equal(durationText("2026-11-28T10:00:00.000Z", "2026-11-28T10:00:00.420Z"), "0.42 s");
+  assert.equal(durationText("2026-11-28T10:00:00.000Z", "2026-11-28T10:00:00.420Z"), "420 ms");
+  assert.equal(durationText("2026-11-28T10:00:00Z", "2026-11-28T10:00:03.140Z"), "3.1 s");
   assert.equal(durationText("2026-11-28T10:00:00Z", "2026-11-28T10:02:05Z"), "2 min 5 s");
   assert.equal(durationText("x", "2026-11-28T10:00:00Z"), "");
 });

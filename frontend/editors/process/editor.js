@@ -300,7 +300,7 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       if (!element) return false;
       if (state.tab !== "diagram") showTab("diagram");
       selection.select(element);
-      canvas.scrollToElement(element);
+      canvas.scrollToElement(element, { top: 80, bottom: 80, left: 160, right: 80 }); // clear of the palette
       return true;
     },
     async refreshCatalog() { await catalog.load(data.implementationsUrl); refreshPanel(); },

@@ -62,10 +62,8 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
     fields,
     el("details", { class: "run-limits" }, [
       el("summary", { text: "Time limits" }),
-      el("div", { class: "row-form" }, [
-        el("label", { for: totalLimit.id, text: "Whole run (s)" }), totalLimit,
-        el("label", { for: stepLimit.id, text: "Each service task (s)" }), stepLimit,
-      ]),
+      el("div", { class: "run-limit" }, [el("label", { for: totalLimit.id, text: "Whole run, seconds" }), totalLimit]),
+      el("div", { class: "run-limit" }, [el("label", { for: stepLimit.id, text: "Each service task, seconds" }), stepLimit]),
     ]),
     el("p", { class: "run-actions" }, [startButton]),
   ]);
@@ -79,7 +77,7 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
   const panel = el("section", { class: "run-panel", id: `run-panel-${id}`, "data-testid": "run-panel", hidden: true, "aria-label": `Test run of ${data.name}` }, [
     el("header", { class: "run-header" }, [
       el("h2", { text: "Test run" }),
-      el("p", { class: "help", text: "Runs the saved process on SpiffWorkflow; its service tasks call the real connectors over the broker. Unsaved changes are saved first." }),
+      el("p", { class: "help", text: "Runs the saved process against the real connectors; unsaved changes are saved first." }),
       clearButton, closeButton,
     ]),
     el("div", { class: "run-columns" }, [
@@ -352,6 +350,7 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
     renderFields();
     loadRecent();
     canvas.resized();
+    canvas.zoom("fit-viewport", "auto"); // the whole path in view above the panel
     const firstField = fields.querySelector("[data-name]");
     (firstField || startButton).focus();
   }
