@@ -155,6 +155,46 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 MODELER_WORKSPACE_DIR = Path(os.environ.get("MODELER_WORKSPACE_DIR", BASE_DIR / "var" / "workspace"))
 
+
+def _workspace_storage(environ) -> dict:
+    """The storage of the project workspace (projects/workspace_storage.py).
+
+    MODELER_WORKSPACE_STORAGE=local (default): the folder MODELER_WORKSPACE_DIR, which several app
+    servers may share on one volume. MODELER_WORKSPACE_STORAGE=s3: an S3-compatible bucket through
+    django-storages, from MODELER_WORKSPACE_S3_BUCKET (required), _PREFIX (default "workspace";
+    everything under it belongs to the workspace), _ENDPOINT_URL (MinIO, Ceph …), _REGION,
+    _ADDRESSING_STYLE (path|virtual) and _ACCESS_KEY_ID/_SECRET_ACCESS_KEY; without these two
+    boto3 finds credentials itself (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, a role).
+    """
+    kind = environ.get("MODELER_WORKSPACE_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "projects.workspace_storage.LocalWorkspaceStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured("MODELER_WORKSPACE_STORAGE must be 'local' or 's3'")
+    bucket = environ.get("MODELER_WORKSPACE_S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("MODELER_WORKSPACE_STORAGE=s3 needs MODELER_WORKSPACE_S3_BUCKET")
+    options = {
+        "bucket_name": bucket,
+        "location": environ.get("MODELER_WORKSPACE_S3_PREFIX", "workspace").strip("/"),
+        "file_overwrite": True,  # the workspace rewrites a project's files in place
+        "default_acl": None,  # the bucket's own policy: private unless the operator says otherwise
+        "querystring_auth": True,
+    }
+    for variable, option in [
+        ("MODELER_WORKSPACE_S3_ENDPOINT_URL", "endpoint_url"),
+        ("MODELER_WORKSPACE_S3_REGION", "region_name"),
+        ("MODELER_WORKSPACE_S3_ADDRESSING_STYLE", "addressing_style"),
+        ("MODELER_WORKSPACE_S3_ACCESS_KEY_ID", "access_key"),
+        ("MODELER_WORKSPACE_S3_SECRET_ACCESS_KEY", "secret_key"),
+    ]:
+        if environ.get(variable, "").strip():
+            options[option] = environ[variable].strip()
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES["workspace"] = _workspace_storage(os.environ)
+
 # Secure connector variables of deployment descriptors are encrypted at rest (Fernet): the first
 # key of MODELER_SECRETS_KEYS encrypts, all decrypt (rotation: list a new key first, run
 # `manage.py rotate_secrets`, then drop the old one). Production refuses to start without it;

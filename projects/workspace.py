@@ -1,12 +1,17 @@
-"""The on-disk workspace: a rebuildable copy of every project's files, laid out like the export zip.
+"""The workspace: a rebuildable copy of every project's files, laid out like the export zip.
 
-`<MODELER_WORKSPACE_DIR>/<owner id>/<project-name>/`. Project names are unique per owner only,
-so the owner keeps two owners' projects apart; the owner is named by the user's numeric id, never
-the username (`.` and `..` are valid usernames, and a username is no path element). Every path is
-checked, after resolving links, to stay inside the workspace root, so neither a name nor a
-symlink planted in the tree can make the writer touch anything outside it.
+`<top>/<owner id>/<project-name>/`, where the top is the storage named "workspace" in
+`settings.STORAGES` (projects/workspace_storage.py): by default the local folder
+`MODELER_WORKSPACE_DIR`, or a prefix in an S3-compatible bucket. Project names are unique per
+owner only, so the owner keeps two owners' projects apart; the owner is named by the user's
+numeric id, never the username (`.` and `..` are valid usernames, and a username is no path
+element). Locally every path is checked, after resolving links, to stay inside the workspace
+root, so neither a name nor a symlink planted in the tree can make the writer touch anything
+outside it.
 
-Every write is atomic (temp file, fsync, os.replace) so readers never see a torn file. The
+Folders are handed out as paths below `root()`: real paths of the local folder, or (object
+storage) pure paths below `/<prefix>` that only name keys. Every write is atomic (locally: temp
+file, fsync, os.replace; on object storage: one PUT) so readers never see a torn file. The
 database is the source of truth: a failed write is logged, never reported as a failed save, and
 `manage.py rebuild_workspace` repairs it.
 """
@@ -14,59 +19,47 @@ database is the source of truth: a failed write is logged, never reported as a f
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
-from pathlib import Path
+import os  # noqa: F401  (tests/processes/test_faults.py crashes the local write through workspace.os.replace)
+from pathlib import PurePath, PurePosixPath
 
-from django.conf import settings
+from django.core.files.storage import storages
+
+from projects.workspace_storage import LocalWorkspaceStorage, OutsideWorkspace, StorageTree, walk
+
+__all__ = ["OutsideWorkspace", "project_dir", "root", "write_files", "remove_tree", "move_tree"]
 
 logger = logging.getLogger(__name__)
 
 
-class OutsideWorkspace(OSError):
-    """A path that would leave the workspace root (a link, or a name that is no path element)."""
+def tree() -> LocalWorkspaceStorage | StorageTree:
+    """The workspace storage's tree operations (the local storage has them itself)."""
+    storage = storages["workspace"]
+    return storage if isinstance(storage, LocalWorkspaceStorage) else StorageTree(storage)
 
 
-def root() -> Path:
-    return Path(settings.MODELER_WORKSPACE_DIR)
+def root() -> PurePath:
+    """The workspace's top: the local folder (a Path), or `/<prefix>` on object storage."""
+    return tree().top()
 
 
-def project_dir(owner_id: int, project_name: str) -> Path:
+def project_dir(owner_id: int, project_name: str) -> PurePath:
     """The folder of one project; the owner's numeric id names the level above it."""
     if not isinstance(owner_id, int) or isinstance(owner_id, bool):
         raise TypeError("the workspace names an owner by the user's numeric id")
     return root() / str(owner_id) / project_name
 
 
-def _inside_root(path: Path) -> Path:
-    """`path` itself, if it resolves (links followed) to a place strictly below the root."""
-    real_root = root().resolve()
-    real = path.resolve()
-    if real == real_root or not real.is_relative_to(real_root):
-        raise OutsideWorkspace(f"{path} resolves to {real}, outside the workspace {real_root}")
-    return path
-
-
-def _write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
-    _inside_root(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _inside_root(path.parent)  # a link created meanwhile is caught before anything is written
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def name_of(path: PurePath, top: PurePath | None = None) -> str:
+    """`path` as a storage name, relative to the top ('' for the top itself)."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        relative = PurePosixPath(PurePath(path).relative_to(top if top is not None else root()))
+    except ValueError:
+        raise OutsideWorkspace(f"{path} is not below the workspace {top or root()}") from None
+    return "" if str(relative) == "." else relative.as_posix()
 
 
 def write_files(
-    folder: Path, files: dict[str, bytes], remove: tuple[str, ...] = (), *, durable: bool = True
+    folder: PurePath, files: dict[str, bytes], remove: tuple[str, ...] = (), *, durable: bool = True
 ) -> bool:
     """Write `files` (relative paths) under a project folder and remove `remove`; False (logged) on failure.
 
@@ -75,34 +68,51 @@ def write_files(
     database can always rebuild, so a crash costs a rebuild, never a save.
     """
     try:
+        store = tree()
+        base = name_of(folder, store.top())
         for relative, data in files.items():
-            _write_atomic(folder / relative, data, durable)
+            store.write_bytes(f"{base}/{relative}", data, durable)
         for relative in remove:
             if relative not in files:
-                _inside_root(folder / relative).unlink(missing_ok=True)
+                store.delete(f"{base}/{relative}")
         return True
     except OSError:
         logger.exception("workspace write failed under %s; rebuild_workspace will repair it", folder)
         return False
 
 
-def remove_tree(folder: Path) -> None:
+def remove_tree(folder: PurePath) -> None:
     try:
-        shutil.rmtree(_inside_root(folder), ignore_errors=False)
-    except FileNotFoundError:
-        pass
+        tree().remove_tree(name_of(folder))
     except OSError:
         logger.exception("could not remove workspace folder %s", folder)
 
 
-def move_tree(old: Path, new: Path) -> None:
+def move_tree(old: PurePath, new: PurePath) -> None:
+    """Move a folder: one rename locally; on object storage a copy of each file, then the old ones go."""
     try:
-        if old.exists() and old != new:
-            _inside_root(old)
-            _inside_root(new)
-            new.parent.mkdir(parents=True, exist_ok=True)
-            if new.exists():
-                shutil.rmtree(new)
-            os.replace(old, new)
+        tree().move_tree(name_of(old), name_of(new))
     except OSError:
         logger.exception("could not move workspace folder %s to %s", old, new)
+
+
+def read_bytes(name: str) -> bytes:
+    """The file `name` (relative to the top); OSError when it cannot be read."""
+    return tree().read_bytes(name)
+
+
+def remove_file(name: str) -> None:
+    tree().delete(name)
+
+
+def subfolders(folder: PurePath) -> list[str]:
+    """The names of the folders directly in `folder` (none when it does not exist)."""
+    try:
+        return sorted(tree().listdir(name_of(folder))[0])
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def contents() -> tuple[set[str], set[str]]:
+    """(files, folders) of the whole workspace, as names relative to the top."""
+    return walk(tree())

@@ -7,7 +7,9 @@ delete racing either: whichever sync runs last writes the latest committed state
 never ends on a loser's files, a stale version, or files in a folder the project has left.
 
 `drift()` compares the whole workspace with the database (missing, stale and orphan files and
-folders) and `repair()` makes them equal again: `manage.py rebuild_workspace [--check]`.
+folders) and `repair()` makes them equal again: `manage.py rebuild_workspace [--check]`. Both go
+through projects/workspace.py, so they work alike on the local folder and on object storage
+(where a folder is the prefix of its files' keys: it exists while it holds a file).
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath, PurePosixPath
 
 from django.db import DatabaseError, connection, transaction
 
@@ -90,7 +91,7 @@ def project_files(project: Project) -> dict[str, bytes]:
     return files
 
 
-def folder_of(project: Project) -> Path:
+def folder_of(project: Project) -> PurePath:
     return workspace.project_dir(project.owner_id, project.name)
 
 
@@ -145,7 +146,7 @@ def sync_manifest(project_id) -> None:
 
 
 @_after_commit
-def rebuild(project_id, *, left: Iterable[Path] = ()) -> bool:
+def rebuild(project_id, *, left: Iterable[PurePath] = ()) -> bool:
     """Rewrite the whole folder from the database and remove `left` (folders the project had
     before a rename or a change of owner). False (logged) when the disk refused a write."""
     with transaction.atomic():
@@ -163,23 +164,23 @@ def rebuild(project_id, *, left: Iterable[Path] = ()) -> bool:
         return workspace.write_files(folder, project_files(project), durable=False)
 
 
-def _other_folders_of(project: Project) -> list[Path]:
+def _other_folders_of(project: Project) -> list[PurePath]:
     """Folders beside the project's own whose manifest names this project (left by a rename)."""
     found = []
     owner_folder = folder_of(project).parent
-    if owner_folder.is_dir():
-        for folder in owner_folder.iterdir():
-            try:
-                manifest = json.loads((folder / f"{folder.name}.json").read_bytes())
-            except (OSError, ValueError):
-                continue
-            if isinstance(manifest, dict) and manifest.get("id") == str(project.pk):
-                found.append(folder)
+    owner_name = workspace.name_of(owner_folder)
+    for name in workspace.subfolders(owner_folder):
+        try:
+            manifest = json.loads(workspace.read_bytes(f"{owner_name}/{name}/{name}.json"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and manifest.get("id") == str(project.pk):
+            found.append(owner_folder / name)
     return found
 
 
 @_after_commit
-def remove(project_id, folder: Path) -> None:
+def remove(project_id, folder: PurePath) -> None:
     """After a project's delete committed: its folder goes, and no later sync brings it back."""
     with transaction.atomic():
         _lock(project_id)
@@ -200,65 +201,55 @@ class Drift:
         return f"{self.kind:<7} {self.path}"
 
 
-def _on_disk(root: Path) -> set[str]:
-    found = set()
-    if not root.exists():
-        return found
-    for directory, folders, files in os.walk(root):
-        for name in files + [f for f in folders if os.path.islink(os.path.join(directory, f))]:
-            found.add(os.path.relpath(os.path.join(directory, name), root))
-    return found
-
-
-def _folders_on_disk(root: Path) -> set[str]:
-    found = set()
-    if root.exists():
-        for directory, folders, _ in os.walk(root):
-            for name in folders:
-                found.add(os.path.relpath(os.path.join(directory, name), root))
-    return found
-
-
 def drift() -> list[Drift]:
     """Every difference between the workspace and the database, in path order."""
-    root = workspace.root()
     expected: dict[str, tuple[bytes, str]] = {}
     for project in Project.objects.order_by("pk"):
-        base = os.path.relpath(folder_of(project), root)
+        base = workspace.name_of(folder_of(project))
         for relative, data in project_files(project).items():
-            expected[os.path.join(base, relative)] = (data, str(project.pk))
-    present = _on_disk(root)
+            expected[f"{base}/{relative}"] = (data, str(project.pk))
+    present, folders = workspace.contents()
     found: list[Drift] = []
     for path, (data, project_id) in expected.items():
         if path not in present:
             found.append(Drift("missing", path, project_id))
-        elif (root / path).read_bytes() != data:
+        elif _stored(path) != data:
             found.append(Drift("stale", path, project_id))
-    wanted_folders = {str(parent) for path in expected for parent in Path(path).parents}
+    wanted_folders = {str(parent) for path in expected for parent in PurePosixPath(path).parents}
     orphan_folders = {
         folder
-        for folder in _folders_on_disk(root) - wanted_folders
-        if str(Path(folder).parent) in wanted_folders  # the top-most unwanted folder only
+        for folder in folders - wanted_folders
+        if str(PurePosixPath(folder).parent) in wanted_folders  # the top-most unwanted folder only
     }
     found.extend(Drift("orphan", f"{folder}/") for folder in orphan_folders)
     found.extend(
         Drift("orphan", path)
         for path in present - set(expected)
-        if not any(parent in orphan_folders for parent in map(str, Path(path).parents))
+        if not any(parent in orphan_folders for parent in map(str, PurePosixPath(path).parents))
     )
     return sorted(found, key=lambda d: d.path)
 
 
+def _stored(path: str) -> bytes | None:
+    try:
+        return workspace.read_bytes(path)
+    except OSError:  # unreadable (a link out of the workspace, a vanished file): not what is wanted
+        return None
+
+
 def repair(found: list[Drift]) -> None:
-    """Make the workspace equal to the database again: rebuild drifted projects, drop orphans."""
-    root = workspace.root()
-    for project_id in sorted({d.project_id for d in found if d.project_id}):
-        rebuild(project_id)
+    """Make the workspace equal to the database again: drop orphans, rebuild drifted projects.
+
+    Orphans go first: one may stand where a project's folder must be written (a link, a file)."""
     for item in found:
         if item.kind != "orphan":
             continue
-        path = root / item.path.rstrip("/")
-        if path.is_symlink() or path.is_file():
-            path.unlink(missing_ok=True)
-        elif path.is_dir():
-            workspace.remove_tree(path)
+        if item.path.endswith("/"):
+            workspace.remove_tree(workspace.root() / item.path.rstrip("/"))
+        else:
+            try:
+                workspace.remove_file(item.path)
+            except OSError:
+                logger.exception("could not remove %s from the workspace", item.path)
+    for project_id in sorted({d.project_id for d in found if d.project_id}):
+        rebuild(project_id)

@@ -65,3 +65,47 @@ def test_a_symlink_planted_in_the_workspace_is_not_followed_out(workspace_dir, t
 def test_project_dir_refuses_a_username():
     with pytest.raises(TypeError):
         workspace.project_dir("olivia", "p")
+
+
+def test_rebuild_removes_a_planted_link_and_never_reads_or_writes_through_it(workspace_dir, tmp_path, capsys):
+    from django.core.management import call_command
+
+    owner = make_user("olivia", APS_MODELER)
+    project = services.project_create(actor=owner, name="escape", description="")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.json"
+    secret.write_bytes(b"secret")
+    manifest = workspace_dir / str(owner.pk) / "escape" / "escape.json"
+    manifest.unlink()
+    manifest.symlink_to(secret)  # a link where a file of the project belongs
+    linked_dir = workspace_dir / "9999"
+    linked_dir.symlink_to(outside, target_is_directory=True)  # a link where no folder belongs
+
+    with pytest.raises(SystemExit):
+        call_command("rebuild_workspace", "--check")
+    report = capsys.readouterr().out
+    assert f"stale   {owner.pk}/escape/escape.json" in report  # the link is never read as the file
+    assert "orphan  9999\n" in report  # a link is listed as an entry, never entered
+
+    call_command("rebuild_workspace")
+    assert not manifest.is_symlink() and b'"name": "escape"' in manifest.read_bytes()
+    assert not linked_dir.exists() and not linked_dir.is_symlink()
+    assert secret.read_bytes() == b"secret" and sorted(os.listdir(outside)) == ["secret.json"]
+    assert project.pk is not None
+
+
+def test_the_storage_api_save_is_atomic_overwrites_and_stays_inside(workspace_dir, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    storage = storages["workspace"]
+    assert storage.save("1/p/p.json", ContentFile(b"one")) == "1/p/p.json"
+    assert storage.save("1/p/p.json", ContentFile(b"two")) == "1/p/p.json"  # overwritten, not renamed
+    assert (workspace_dir / "1" / "p" / "p.json").read_bytes() == b"two"
+    assert os.listdir(workspace_dir / "1" / "p") == ["p.json"]  # no temp file left
+    (workspace_dir / "2").symlink_to(tmp_path, target_is_directory=True)
+    for name in ["2/p.json", "1/../../p.json", "1/.."]:
+        with pytest.raises(workspace.OutsideWorkspace):
+            workspace.tree().write_bytes(name, b"x")
+    assert sorted(os.listdir(tmp_path)) == ["workspace"]

@@ -1,0 +1,251 @@
+"""Where the workspace's files live: the storage named "workspace" in `settings.STORAGES`.
+
+Two shapes behind one small set of tree operations (`write_bytes`, `read_bytes`, `delete`,
+`listdir`, `remove_tree`, `move_tree`), all on names relative to the workspace's top:
+
+- `LocalWorkspaceStorage` (the default): a `FileSystemStorage` at `MODELER_WORKSPACE_DIR` (read
+  at each use, so a test or a benchmark may point it elsewhere at run time). Every write is a
+  temp file, an fsync (unless the caller asks for none) and an `os.replace`, so readers never see
+  a torn file; every path is checked, after resolving links, to stay strictly below the root, and
+  `listdir` never reports a link as a folder, so nothing walks or writes through a planted symlink.
+  Folders move with one `os.replace`. A shared volume (NFS, CephFS …) mounted at the same path on
+  every app server is this storage too.
+- `StorageTree` adapts any other Django storage (django-storages' `S3Storage` for S3-compatible
+  object stores) through the public storage API: save (overwriting), open, delete, listdir. On
+  object storage a folder is the prefix of its keys, a folder's move is a copy of each of its
+  files and a delete of the old ones, and every error of the backend is an `OSError` here, so
+  the workspace writer logs it and leaves the repair to `rebuild_workspace`, as with a full disk.
+
+Imports Django's storage API only: no models, nothing of the services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path, PurePath, PurePosixPath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage
+
+
+class OutsideWorkspace(OSError):
+    """A path that would leave the workspace root (a link, or a name that is no path element)."""
+
+
+class WorkspaceStorageError(OSError):
+    """The workspace's storage refused an operation (an object store's error, carried as its cause)."""
+
+
+class LocalWorkspaceStorage(FileSystemStorage):
+    """The workspace in a local (or shared-volume) folder: atomic, fsync'd, never out of the root."""
+
+    def __init__(self, location=None, **options):
+        options.setdefault("allow_overwrite", True)
+        super().__init__(location=location, **options)
+
+    # Read at each use, not cached: tests and benchmarks assign MODELER_WORKSPACE_DIR at run time.
+    @property
+    def base_location(self):
+        return self._location if self._location is not None else settings.MODELER_WORKSPACE_DIR
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def top(self) -> PurePath:
+        return Path(self.location)
+
+    def path(self, name: str) -> str:
+        """The file system path of `name`, refused unless it resolves (links followed) strictly below the root."""
+        root = self.location
+        path = os.path.join(root, name)
+        _inside(path, root)
+        return path
+
+    def _parent_inside(self, name: str) -> str:
+        """The path of `name` whose folder resolves below the root (the entry itself may be a link)."""
+        root = self.location
+        path = os.path.join(root, name)
+        parent, entry = os.path.split(os.path.normpath(path))
+        if entry in ("", ".", ".."):
+            raise OutsideWorkspace(f"{name!r} names no entry of the workspace {root}")
+        if os.path.realpath(parent) != os.path.realpath(root):
+            _inside(parent, root)
+        return os.path.join(parent, entry)
+
+    # --- the tree operations -----------------------------------------------------------------
+
+    def write_bytes(self, name: str, data: bytes, durable: bool = True) -> None:
+        """Replace `name` atomically (temp file, fsync unless `durable=False`, os.replace)."""
+        root = self.location
+        path = os.path.join(root, name)
+        _inside(path, root)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        _inside(folder, root)  # a link created meanwhile is caught before anything is written
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def read_bytes(self, name: str) -> bytes:
+        with open(self.path(name), "rb") as handle:
+            return handle.read()
+
+    def delete(self, name: str) -> None:
+        """Remove the entry `name` (a file, a link: never what a link points at; an empty folder)."""
+        path = self._parent_inside(name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+    def exists(self, name: str) -> bool:
+        return os.path.lexists(self._parent_inside(name))
+
+    def listdir(self, name: str) -> tuple[list[str], list[str]]:
+        """(folders, files) in `name`; a link, even to a folder, is listed as a file and never entered."""
+        folders, files = [], []
+        with os.scandir(self.location if name in ("", ".") else self.path(name)) as entries:
+            for entry in entries:
+                (folders if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+        return folders, files
+
+    def remove_tree(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(self.path(name))
+
+    def move_tree(self, old: str, new: str) -> None:
+        old_path, new_path = self.path(old), self.path(new)
+        if old_path == new_path or not os.path.exists(old_path):
+            return
+        os.makedirs(os.path.dirname(new_path), exist_ok=True)
+        if os.path.lexists(new_path):
+            shutil.rmtree(new_path)
+        os.replace(old_path, new_path)
+
+    # --- the storage API's save, made atomic and durable ----------------------------------------
+
+    def _save(self, name, content):
+        content.seek(0)
+        data = content.read()
+        self.write_bytes(name, data if isinstance(data, bytes) else data.encode())
+        return name.replace("\\", "/")
+
+
+def _inside(path: str, root: str) -> None:
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real == real_root or not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise OutsideWorkspace(f"{path} resolves to {real}, outside the workspace {real_root}")
+
+
+class StorageTree:
+    """The tree operations on any Django storage (object storage: S3, MinIO, Ceph …)."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def top(self) -> PurePath:
+        """Not a local folder: the key prefix the storage writes under, as a path from `/`."""
+        return PurePosixPath("/", getattr(self.storage, "location", "") or "")
+
+    def _call(self, operation, name: str, *args, top: bool = False):
+        if not (top and name == ""):  # the top itself is only ever listed
+            _check_name(name)
+        try:
+            return operation(name, *args)
+        except OSError:
+            raise
+        except Exception as error:  # noqa: BLE001 (a backend's own errors: botocore's, a SuspiciousFileOperation …)
+            raise WorkspaceStorageError(
+                f"workspace storage: {operation.__name__}({name!r}) failed: {error}"
+            ) from error
+
+    def write_bytes(self, name: str, data: bytes, durable: bool = True) -> None:
+        """One PUT: an object store never shows a torn object and keeps what it acknowledged, so
+        `durable` has nothing left to ask for."""
+        saved = self._call(self.storage.save, name, ContentFile(data))
+        if saved != name:  # a backend that would not overwrite wrote a second file beside it
+            self._call(self.storage.delete, saved)
+            raise WorkspaceStorageError(f"workspace storage saved {name!r} as {saved!r}: allow overwriting")
+
+    def read_bytes(self, name: str) -> bytes:
+        def read(name):
+            with self.storage.open(name, "rb") as handle:
+                return handle.read()
+
+        return self._call(read, name)
+
+    def delete(self, name: str) -> None:
+        self._call(self.storage.delete, name)
+
+    def exists(self, name: str) -> bool:
+        return self._call(self.storage.exists, name)
+
+    def listdir(self, name: str) -> tuple[list[str], list[str]]:
+        folders, files = self._call(self.storage.listdir, "" if name in ("", ".") else name, top=True)
+        return list(folders), list(files)
+
+    def remove_tree(self, name: str) -> None:
+        for relative in files_below(self, name):
+            self.delete(posixpath.join(name, relative))
+
+    def move_tree(self, old: str, new: str) -> None:
+        """Copy each file of `old` to `new` (whatever `new` held first goes), then drop `old`'s."""
+        if old == new:
+            return
+        moving = files_below(self, old)
+        if not moving:
+            return
+        self.remove_tree(new)
+        for relative in moving:
+            self.write_bytes(posixpath.join(new, relative), self.read_bytes(posixpath.join(old, relative)))
+        for relative in moving:
+            self.delete(posixpath.join(old, relative))
+
+
+def _check_name(name: str) -> None:
+    """An object store knows no links, but a name must still be a path of plain elements."""
+    parts = name.split("/")
+    if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise OutsideWorkspace(f"{name!r} is no path inside the workspace")
+
+
+def walk(tree, name: str = "") -> tuple[set[str], set[str]]:
+    """(files, folders) below `name`, relative to it; nothing when `name` does not exist."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        try:
+            below, entries = tree.listdir(posixpath.join(name, relative) if relative else name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            files.add(posixpath.join(relative, entry))
+        for entry in below:
+            folder = posixpath.join(relative, entry)
+            folders.add(folder)
+            pending.append(folder)
+    return files, folders
+
+
+def files_below(tree, name: str) -> list[str]:
+    return sorted(walk(tree, name)[0])
