@@ -112,7 +112,7 @@ class Transport(Protocol):
 
 @dataclass
 class Plan:
-    """A checked process, ready to run."""
+    """A checked process, ready to run; never changed by a run (runs of the same content share it)."""
 
     process_id: str
     parser: BpmnParser
@@ -259,6 +259,7 @@ def check(content: bytes, extensions: Mapping[str, Any] | None) -> Plan:
     try:
         parser.add_bpmn_xml(root, filename="process.bpmn20.xml")
         parser.get_spec(process_id)
+        parser.get_subprocess_specs(process_id)  # parsed now: runs sharing the plan only read it
     except Exception as error:  # Spiff's ValidationException and what its parsers raise
         raise RunRefused([Problem(process_id, f"SpiffWorkflow cannot read the process: {error}")]) from None
     variables = {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +29,30 @@ STALE_GRACE_SECONDS = 30
 WRITE_ATTEMPTS = 20
 # At most one progress write of a running run per this many seconds (GET /runs/{id} shows it).
 PROGRESS_INTERVAL = 0.15
+
+
+# Checked processes kept by their content and extensions: the check a run starts with is parsing
+# the whole process with SpiffWorkflow, and the run's worker would parse it again.
+PLANS_KEPT = 16
+_plans: OrderedDict[str, engine.Plan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def _plan(content: bytes, extensions: Any) -> engine.Plan:
+    """`engine.check` of a saved process, kept for the next run of the same content (a plan is
+    never changed by a run: runs share it)."""
+    key = hashlib.sha256(content + json.dumps(extensions, sort_keys=True).encode()).hexdigest()
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None:
+            _plans.move_to_end(key)
+            return plan
+    plan = engine.check(content, extensions)
+    with _plans_lock:
+        _plans[key] = plan
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
 
 
 def _refused(problems: list[engine.Problem]) -> ValidationFailed:
@@ -55,7 +82,7 @@ def run_start(
     stored = Model.objects.only("content", "extensions", "version").get(pk=model.pk)
     content = bytes(stored.content)
     try:
-        plan = engine.check(content, stored.extensions)
+        plan = _plan(content, stored.extensions)
     except engine.RunRefused as refusal:
         raise _refused(refusal.problems) from None
     wrong = engine.variable_problems(plan, variables)
@@ -209,7 +236,7 @@ def run_execute(run: Run) -> Run:
     state, error, element, variables = Run.State.COMPLETED, "", "", run.variables
     started = time.monotonic()
     try:
-        plan = engine.check(bytes(run.content), run.extensions)
+        plan = _plan(bytes(run.content), run.extensions)
         with BrokerTransport(limits.broker_url, str(run.pk), on_idle=recorder.flush) as transport:
             variables = engine.execute(
                 plan,
@@ -236,7 +263,9 @@ def run_execute(run: Run) -> Run:
         "trace": recorder.trace,
         "service_tasks": recorder.tasks,
     }
-    _retrying(lambda: Run.objects.filter(pk=run.pk).update(**outcome, finished_date=timezone.now()))
+    outcome["finished_date"] = timezone.now()
+    _retrying(lambda: Run.objects.filter(pk=run.pk).update(**outcome))
     log.info("test run %s %s in %.3f s", run.pk, state, time.monotonic() - started)
-    _retrying(run.refresh_from_db)
+    for name, value in outcome.items():  # what was written, without reading the row back
+        setattr(run, name, value)
     return run
