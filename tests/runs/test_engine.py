@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from runs import engine
@@ -184,3 +186,38 @@ def test_a_condition_over_an_unknown_variable_fails_the_run_at_the_gateway():
         run(gateway_process("${missing > 5}", "${n > 6}"), extensions, {"n": 1})
     assert failed.value.element_id == "G"
     assert "unknown variable 'missing'" in str(failed.value)
+
+
+def test_runs_sharing_one_plan_at_once_keep_their_own_path_and_variables():
+    # The services keep one plan per content: runs of the same process execute on it together.
+    plans = {
+        "routed": engine.check(p.ROUTED, p.ROUTED_EXTENSIONS),
+        "nested": engine.check(p.NESTED, p.NESTED_EXTENSIONS),
+    }
+
+    def one(case: tuple[str, str]) -> tuple:
+        kind, title = case
+        plan, events = plans[kind], []
+        final = engine.execute(
+            plan,
+            engine.initial_variables(plan, {"title": title}),
+            Connectors(),
+            run_id=f"{kind}-{title}",
+            step_timeout=1.0,
+            total_timeout=10,
+            listener=lambda event, data: events.append((event, data)),
+        )
+        return final["verdict"], path(events)[-1]
+
+    cases = [(kind, title) for kind in ("routed", "nested") for title in ("Alien", "Cats", "Nope")] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(one, cases))
+    expected = {
+        ("routed", "Alien"): ("praise Alien", "End_praised"),
+        ("routed", "Cats"): ("pan Cats", "End_panned"),
+        ("routed", "Nope"): ("sorry Nope", "End_missing"),
+        ("nested", "Alien"): ("praise Alien", "EndEvent_0"),
+        ("nested", "Cats"): ("praise Cats", "EndEvent_0"),
+        ("nested", "Nope"): (None, "End_failed"),
+    }
+    assert outcomes == [expected[case] for case in cases]
