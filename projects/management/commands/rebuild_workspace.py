@@ -2,7 +2,9 @@
 
 Without names, the whole workspace is compared with the database (missing, stale and orphan
 files and folders) and repaired; `--check` only reports (exit status 1 when anything drifted).
-With names, those projects' folders are rewritten from the database.
+With names, those projects' folders are rewritten from the database. It works on whichever storage
+the workspace is (settings.STORAGES["workspace"]: the local folder, or an S3-compatible bucket,
+where the comparison reads every file once).
 """
 
 from __future__ import annotations
