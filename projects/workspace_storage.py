@@ -120,7 +120,8 @@ class LocalWorkspaceStorage(FileSystemStorage):
 
     def listdir(self, name: str) -> tuple[list[str], list[str]]:
         """(folders, files) in `name`; a link, even to a folder, is listed as a file and never entered."""
-        folders, files = [], []
+        folders: list[str] = []
+        files: list[str] = []
         with os.scandir(self.location if name in ("", ".") else self.path(name)) as entries:
             for entry in entries:
                 (folders if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
@@ -194,9 +195,6 @@ class StorageTree:
 
     def delete(self, name: str) -> None:
         self._call(self.storage.delete, name)
-
-    def exists(self, name: str) -> bool:
-        return self._call(self.storage.exists, name)
 
     def listdir(self, name: str) -> tuple[list[str], list[str]]:
         folders, files = self._call(self.storage.listdir, "" if name in ("", ".") else name, top=True)
