@@ -17,6 +17,7 @@ and produced lazily, so a hostile 5 MiB file costs about a second.
 from __future__ import annotations
 
 import importlib.util
+import re
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator
@@ -55,30 +56,28 @@ _THROW, _CATCH = f"{_B}intermediateThrowEvent", f"{_B}intermediateCatchEvent"
 _LINK, _COMPENSATE = f"{_B}linkEventDefinition", f"{_B}compensateEventDefinition"
 MAX_PROCESS_NAME_LENGTH = 26
 # Flow nodes that need an incoming and an outgoing sequence flow (start/end/boundary have their own rules).
-_FLOW_NODE_TAGS = frozenset(
-    f"{_B}{name}"
-    for name in (
-        "task",
-        "serviceTask",
-        "userTask",
-        "scriptTask",
-        "sendTask",
-        "receiveTask",
-        "manualTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "transaction",
-        "adHocSubProcess",
-        "exclusiveGateway",
-        "inclusiveGateway",
-        "parallelGateway",
-        "eventBasedGateway",
-        "complexGateway",
-        "intermediateCatchEvent",
-        "intermediateThrowEvent",
-    )
+_FLOW_NODE_NAMES = (
+    "task",
+    "serviceTask",
+    "userTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "manualTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "complexGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
 )
+_FLOW_NODE_TAGS = frozenset(f"{_B}{name}" for name in _FLOW_NODE_NAMES)
 
 # bpmn-js writes a correlation property's retrieval expression as <bpmn:formalExpression>
 # where the OMG schema wants <bpmn:messagePath>; we accept what bpmn-js writes.
@@ -246,10 +245,33 @@ _REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
 _IMPORT = f"{_B}import"
 # Longest id we store (ProcessDefinition.process_id, and the extensions schema's key length).
 MAX_ID_LENGTH = 255
+# The valid file is the usual case: one pass collects the ids and the references, and the walks
+# that find each problem's element and line run only when those show there may be a problem.
+_UNSTRIPPED_OR_QNAME = re.compile(r"[:\s]")
 
 
-def _ids(root: etree._Element) -> set[str]:
-    """Every id of the file; refuses duplicate ids and ids over MAX_ID_LENGTH (they cannot be stored)."""
+def _ids(root: etree._Element) -> tuple[set[str], list[str]]:
+    """Every id of the file and the value of every reference attribute, in one pass; refuses
+    duplicate ids and ids over MAX_ID_LENGTH (they cannot be stored).
+
+    The pass keeps no lines: `_ids_walk`, which knows them for the refusal, runs only when the
+    ids hold a duplicate or a long one.
+    """
+    found: list[str] = []
+    references: list[str] = []
+    for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
+        for name, value in element.items():
+            if name == "id":
+                found.append(value)
+            elif name in _REFERENCE_ATTRIBUTE_SET:
+                references.append(value)
+    ids = set(found)
+    if len(ids) == len(found) and max(map(len, found), default=0) <= MAX_ID_LENGTH:
+        return ids, references
+    return _ids_walk(root), references
+
+
+def _ids_walk(root: etree._Element) -> set[str]:
     ids: dict[str, int | None] = {}
     for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
         element_id = element.get("id")
@@ -293,13 +315,27 @@ def _local_id(value: str) -> str:
     return value.rsplit(":", 1)[-1].strip()
 
 
-def reference_problems(root: etree._Element, ids: set[str]) -> Iterator[Problem]:
+def _references_resolve(root: etree._Element, ids: set[str], values: list[str]) -> bool:
+    """True when every reference (`values`: the reference attributes' values) names an id of the
+    file: then there is no reference problem and the walk that finds them is not needed."""
+    values = values + [element.text for element in root.iter(*REFERENCE_ELEMENTS) if element.text is not None]
+    if ids.issuperset(values) and not _UNSTRIPPED_OR_QNAME.search("".join(values)):
+        return True  # each value is its own local id
+    return all(_local_id(value) in ids for value in values)
+
+
+def reference_problems(
+    root: etree._Element, ids: set[str], values: list[str] | None = None
+) -> Iterator[Problem]:
     """References that name nothing (the XSD does not check them), lazily, in document order.
 
     A semantic reference (sourceRef, targetRef, attachedToRef, default, processRef, incoming,
     outgoing) is an error; a reference only the diagram makes (`bpmnElement`) is a warning, as
-    bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling.
+    bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling. `values` (from
+    `_ids`: every reference attribute's value) lets a file whose references all resolve skip the walk.
     """
+    if values is not None and _references_resolve(root, ids, values):
+        return
     imported = _imported_namespaces(root)
     for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
         references = [
@@ -440,12 +476,10 @@ def _name_problems(process: etree._Element) -> list[Problem]:
     return []
 
 
-def _flow_problems(
-    nodes: list[tuple[str, str]], incoming: dict[str, int], outgoing: dict[str, int]
-) -> Iterator[Problem]:
+def _flow_problems(nodes: list[tuple[str, str]], incoming: set[str], outgoing: set[str]) -> Iterator[Problem]:
     """Missing or misplaced sequence flows, lazily (a hostile file can hold 100,000 lonely tasks)."""
     for rule, node in nodes:
-        has_in, has_out = incoming.get(node, 0) > 0, outgoing.get(node, 0) > 0
+        has_in, has_out = node in incoming, node in outgoing
         if rule == "start":
             if not has_out:
                 yield _flow_problem("Start event has no outgoing flow", node, "connect it to the next step")
@@ -470,43 +504,60 @@ def _flow_problems(
                 yield _flow_problem("Flow node has no outgoing flow", node, "connect it to the next step")
 
 
+_RULED_TAGS = (*_FLOW_NODE_TAGS, _START, _END, _BOUNDARY)
+
+
 def _process_outline(process: etree._Element) -> tuple[ProcessOutline, Iterator[Problem]]:
+    """One process's element ids, service tasks (document order) and its name and flow problems.
+
+    The flows are counted from the sequence flows' references, then one pass over the flow nodes. A node with an incoming and an outgoing flow breaks no flow rule (nor does a
+    start event with only an outgoing one, an end event with only an incoming one, a boundary
+    event with an outgoing one), so `_flow_rule` is worked out only for the other nodes.
+    """
     process_id = process.get("id", "")
-    element_ids: set[str] = set()
+    outgoing: set[str] = set()
+    incoming: set[str] = set()
+    for flow in process.iter(_SEQUENCE_FLOW):
+        if flow.get("id") is not None:
+            outgoing.add(flow.get("sourceRef") or "")
+            incoming.add(flow.get("targetRef") or "")
+    outgoing.discard("")
+    incoming.discard("")
     tasks: list[ServiceTask] = []
-    incoming: dict[str, int] = {}
-    outgoing: dict[str, int] = {}
-    nodes: list[tuple[str, str]] = []  # (rule, id) of flow nodes with flow rules
-    for element in process.iter(etree.Element):
+    nodes: list[tuple[str, str]] = []  # (rule, id) of the nodes that may break their rule
+    for element in process.iter(*_RULED_TAGS):
         element_id = element.get("id")
-        if element_id is None or element is process:
+        if element_id is None:
             continue
-        element_ids.add(element_id)
         tag = element.tag
-        if tag == _SEQUENCE_FLOW:
-            source, target = element.get("sourceRef"), element.get("targetRef")
-            if source:
-                outgoing[source] = outgoing.get(source, 0) + 1
-            if target:
-                incoming[target] = incoming.get(target, 0) + 1
-            continue
-        if tag == _SERVICE_TASK:
-            implementation = (element.get("implementation") or "").strip()
-            tasks.append(
-                ServiceTask(
-                    id=element_id,
-                    name=element.get("name", ""),
-                    implementation=None if implementation in _NO_IMPLEMENTATION else implementation,
-                    process_id=process_id,
+        if tag == _START:
+            suspect = element_id in incoming or element_id not in outgoing
+        elif tag == _END:
+            suspect = element_id in outgoing or element_id not in incoming
+        elif tag == _BOUNDARY:
+            suspect = element_id not in outgoing
+        else:
+            suspect = element_id not in incoming or element_id not in outgoing
+            if tag == _SERVICE_TASK:
+                implementation = (element.get("implementation") or "").strip()
+                tasks.append(
+                    ServiceTask(
+                        id=element_id,
+                        name=element.get("name", ""),
+                        implementation=None if implementation in _NO_IMPLEMENTATION else implementation,
+                        process_id=process_id,
+                    )
                 )
-            )
-        rule = _flow_rule(element)
-        if rule is not None:
+        if suspect and (rule := _flow_rule(element)) is not None:
             nodes.append((rule, element_id))
     outline = ProcessOutline(
         id=process_id,
         name=process.get("name", ""),
-        element_ids=frozenset(element_ids),
+        element_ids=frozenset(
+            element_id
+            for element in process.iter(etree.Element)
+            if (element_id := element.get("id")) is not None and element is not process
+        ),
         service_tasks=tuple(tasks),
     )
     return outline, chain(_name_problems(process), _flow_problems(nodes, incoming, outgoing))
@@ -549,8 +600,8 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     """
     root, streamed = _parse_validated(data)
     check_root(root)
-    ids = _ids(root)
-    return outline(root, chain(schema_problems(streamed, root), reference_problems(root, ids)))
+    ids, references = _ids(root)
+    return outline(root, chain(schema_problems(streamed, root), reference_problems(root, ids, references)))
 
 
 def check_process(content: bytes) -> ContentCheck:
