@@ -347,6 +347,32 @@ class _Engine(PythonScriptEngine):
         return self.run.call(task)
 
 
+class _Workflow(BpmnWorkflow):
+    """SpiffWorkflow's BPMN workflow, with cheaper searches for READY and WAITING tasks.
+
+    Spiff finds the READY tasks before every step, and updates the WAITING ones after every task
+    it completes, by walking the whole task tree (every task created so far, completed ones
+    included): a run's engine cost grew with the square of its length. Most of the time one task
+    at most is ready, and one at most waiting (a join): such a task is found in the workflow's
+    task table instead, and handled as Spiff would. With more than one, or once the run has
+    sub-processes (their tasks are in their own tables), Spiff's own walk decides, in its order.
+    """
+
+    def get_tasks(self, first_task=None, **kwargs):
+        if first_task is None and kwargs == {"state": TaskState.READY} and not self.subprocesses:
+            ready = [task for task in self.tasks.values() if task.state == TaskState.READY]
+            if len(ready) <= 1:
+                return ready
+        return super().get_tasks(first_task, **kwargs)
+
+    def update_waiting_tasks(self) -> None:
+        waiting = [task for task in self.tasks.values() if task.state == TaskState.WAITING]
+        if len(waiting) > 1:
+            super().update_waiting_tasks()
+        elif waiting:
+            waiting[0].task_spec._update(waiting[0])
+
+
 class _Run:
     def __init__(
         self,
@@ -452,7 +478,7 @@ def execute(
     run.variables = copy.deepcopy(dict(variables))
     spec = plan.parser.get_spec(plan.process_id)
     subprocesses = plan.parser.get_subprocess_specs(plan.process_id)
-    workflow = BpmnWorkflow(spec, subprocesses, script_engine=_Engine(run))
+    workflow = _Workflow(spec, subprocesses, script_engine=_Engine(run))
 
     def entered(task) -> None:
         if _is_element(task):

@@ -221,3 +221,71 @@ def test_runs_sharing_one_plan_at_once_keep_their_own_path_and_variables():
         ("nested", "Nope"): (None, "End_failed"),
     }
     assert outcomes == [expected[case] for case in cases]
+
+
+# Two parallel branches of two tasks each and a third of one, joined, without a sub-process:
+# several tasks ready at once and a join waiting while the others run.
+PARALLEL = p.bpmn(
+    '<bpmn2:startEvent id="S"/><bpmn2:parallelGateway id="Split"/><bpmn2:parallelGateway id="Join"/>'
+    + "".join(
+        p.service(task, f"films.{action}")
+        for task, action in (
+            ("A1", "praise"),
+            ("A2", "pan"),
+            ("B1", "echo"),
+            ("B2", "sorry"),
+            ("C1", "praise"),
+        )
+    )  # fmt: skip
+    + '<bpmn2:endEvent id="E"/>'
+    + p.flow("F0", "S", "Split")
+    + p.flow("Fa1", "Split", "A1")
+    + p.flow("Fa2", "A1", "A2")
+    + p.flow("Fa3", "A2", "Join")
+    + p.flow("Fb1", "Split", "B1")
+    + p.flow("Fb2", "B1", "B2")
+    + p.flow("Fb3", "B2", "Join")
+    + p.flow("Fc1", "Split", "C1")
+    + p.flow("Fc2", "C1", "Join")
+    + p.flow("F9", "Join", "E")
+)
+PARALLEL_EXTENSIONS = p.extensions(
+    variables=[p.variable("title", required=True), p.variable("verdict")],
+    mappings={task: {"mappingType": "MAP_ALL"} for task in ("A1", "A2", "B1", "B2", "C1")},
+)
+
+
+def test_parallel_branches_without_a_sub_process_all_run_and_join():
+    final, events, connectors = run(PARALLEL, PARALLEL_EXTENSIONS, {"title": "Alien"})
+    assert sorted(destination for destination, _ in connectors.sent) == [
+        "films.echo", "films.pan", "films.praise", "films.praise", "films.sorry",
+    ]  # fmt: skip
+    entered = path(events)
+    assert entered[0] == "S" and entered[-1] == "E"
+    assert entered.index("A2") > entered.index("A1") and entered.index("B2") > entered.index("B1")
+    assert entered.index("E") > max(entered.index(task) for task in ("A2", "B2", "C1"))
+    assert final["title"] == "Alien"
+
+
+@pytest.mark.parametrize(
+    ("content", "extensions", "variables"),
+    [
+        (p.SEED, p.SEED_EXTENSIONS, {"movieName": "Alien"}),
+        (p.ROUTED, p.ROUTED_EXTENSIONS, {"title": "Alien"}),
+        (p.ROUTED, p.ROUTED_EXTENSIONS, {"title": "Nope"}),
+        (p.NESTED, p.NESTED_EXTENSIONS, {"title": "Alien"}),
+        (p.NESTED, p.NESTED_EXTENSIONS, {"title": "Nope"}),
+        (PARALLEL, PARALLEL_EXTENSIONS, {"title": "Cats"}),
+    ],
+)
+def test_the_cheaper_task_searches_run_exactly_as_spiffworkflow_does(
+    content, extensions, variables, monkeypatch
+):
+    # engine._Workflow finds ready and waiting tasks in the task table instead of walking the
+    # tree: the same events, in the same order, as SpiffWorkflow's own BpmnWorkflow.
+    final, events, connectors = run(content, extensions, variables)
+    monkeypatch.setattr(engine, "_Workflow", engine.BpmnWorkflow)
+    spiff_final, spiff_events, spiff_connectors = run(content, extensions, variables)
+    assert events == spiff_events
+    assert connectors.sent == spiff_connectors.sent
+    assert final == spiff_final
