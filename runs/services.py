@@ -41,7 +41,8 @@ _plans_lock = threading.Lock()
 def _plan(content: bytes, extensions: Any) -> engine.Plan:
     """`engine.check` of a saved process, kept for the next run of the same content (a plan is
     never changed by a run: runs share it)."""
-    key = hashlib.sha256(content + json.dumps(extensions, sort_keys=True).encode()).hexdigest()
+    described = json.dumps(extensions, sort_keys=True).encode()
+    key = hashlib.sha256(len(content).to_bytes(8, "big") + content + described).hexdigest()
     with _plans_lock:
         plan = _plans.get(key)
         if plan is not None:
