@@ -18,7 +18,8 @@ and the recorder cost at most one broker round trip per task).
     .venv/bin/python bench/bench_runs.py --memory         # the connector on a thread over memory://
     .venv/bin/python bench/bench_runs.py --tasks 20 --rounds 3
 
-Loopback only; every wait is bounded; the broker objects it declares are deleted at the end.
+Loopback only; every wait is bounded; the broker objects it declares, and the project it saves,
+are deleted at the end.
 `measure` is also driven by tests/bench/test_bench_runs.py with a tiny chain (no timings asserted).
 """
 
@@ -346,6 +347,9 @@ def measure(url: str, *, tasks: int, rounds: int, timeout: float = 120.0, actor=
                 result.run_seconds.append(seconds)
     finally:
         cleanup(url, name)
+        from projects import services
+
+        services.project_delete(actor=actor, project=model.project)  # its model and runs go with it
     return result
 
 
