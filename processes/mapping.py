@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +91,18 @@ class Action:
     outputs: tuple[Parameter, ...]
 
     def input(self, name: str) -> Parameter | None:
-        return next((p for p in self.inputs if p.name == name), None)
+        return self._inputs_by_name.get(name)
 
     def output(self, name: str) -> Parameter | None:
-        return next((p for p in self.outputs if p.name == name), None)
+        return self._outputs_by_name.get(name)
+
+    @cached_property
+    def _inputs_by_name(self) -> dict[str, Parameter]:
+        return {p.name: p for p in reversed(self.inputs)}  # the first of a name wins, as before
+
+    @cached_property
+    def _outputs_by_name(self) -> dict[str, Parameter]:
+        return {p.name: p for p in reversed(self.outputs)}
 
 
 def action_from_entry(entry: Mapping[str, Any]) -> Action:
@@ -121,9 +129,19 @@ class Extensions(dict):
     JSON it is a plain map.
     """
 
-    def __init__(self, data: Mapping[str, Any] | None = None, notes: list[Problem] | None = None) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        notes: list[Problem] | None = None,
+        *,
+        in_canonical_order: bool = False,
+    ) -> None:
         super().__init__(data or {})
         self.notes: list[Problem] = list(notes or [])
+        # Made by `canonical` (complete_extensions), and not changed since: a save stores them as
+        # made, so their file is written without sorting them again, and written once.
+        self.in_canonical_order = in_canonical_order
+        self.file: tuple[str, str, bytes] | None = None  # (model id, name, `extensions_file` bytes)
 
 
 def _note(problem: str, description: str, reference_id: str | None = None) -> Problem:
@@ -298,12 +316,11 @@ MAX_MAPPING_ROWS = 50_000
 
 
 def _row_count(mapping: Any) -> int:
-    if not isinstance(mapping, Mapping):
+    if not isinstance(mapping, dict):  # extensions are parsed JSON: every object is a dict
         return 0
-    return sum(
-        len(mapping.get(side) or {})
-        for side in ("inputs", "outputs")
-        if isinstance(mapping.get(side) or {}, Mapping)
+    inputs, outputs = mapping.get("inputs"), mapping.get("outputs")
+    return (len(inputs) if isinstance(inputs, dict) else 0) + (
+        len(outputs) if isinstance(outputs, dict) else 0
     )
 
 
@@ -364,7 +381,7 @@ def complete_extensions(
             if rows_written > MAX_MAPPING_ROWS:
                 raise _too_many_rows(process.id, rows_written)
         completed[process.id] = entry
-    return Extensions(canonical(completed), notes)
+    return Extensions(canonical(completed), notes, in_canonical_order=True)
 
 
 # --- checking (SPEC §5) ---------------------------------------------------------------------
@@ -639,12 +656,26 @@ def _rows(rows: Mapping[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+_MAPPING_KEYS = ["inputs", "outputs"]
+
+
 def _mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    ordered = _ordered(mapping, ("inputs", "outputs", "mappingType"))
-    for direction in ("inputs", "outputs"):
-        if isinstance(ordered.get(direction), dict):
-            ordered[direction] = _rows(ordered[direction])
+    if list(mapping) == _MAPPING_KEYS:  # the usual mapping, already in this order
+        ordered = dict(mapping)
+    else:
+        ordered = _ordered(mapping, ("inputs", "outputs", "mappingType"))
+    for direction in _MAPPING_KEYS:
+        rows = ordered.get(direction)
+        if isinstance(rows, dict):
+            ordered[direction] = rows if len(rows) < 2 and _row_in_order(rows) else _rows(rows)
     return ordered
+
+
+def _row_in_order(rows: dict[str, Any]) -> bool:
+    """A map of at most one row whose fields are already in canonical order (the usual case)."""
+    for row in rows.values():
+        return not isinstance(row, dict) or list(row) == _ROW_KEYS
+    return True
 
 
 def canonical(extensions: Mapping[str, Any]) -> dict[str, Any]:
@@ -668,26 +699,36 @@ def canonical(extensions: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+# json.dumps(ensure_ascii=False) builds a new encoder at each call; one made once is reused.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE_STRING = json.encoder.encode_basestring  # what that encoder writes for a str
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODE_STRING(value) if type(value) is str else _ENCODE(value)
 
 
 def _object_lines(items: Mapping[str, Any], indent: str) -> str:
     """`{` one `"key": <compact value>` per line `}`: readable, diff-friendly, and json's C speed."""
     if not items:
         return "{}"
-    body = ",\n".join(f"{indent}  {_compact(key)}: {_compact(value)}" for key, value in items.items())
-    return "{\n" + body + "\n" + indent + "}"
+    lead = f",\n{indent}  "
+    body = lead.join(f"{_ENCODE_STRING(key)}: {_compact(value)}" for key, value in items.items())
+    return "{\n" + indent + "  " + body + "\n" + indent + "}"
 
 
 def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> bytes:
     """`processes/<name>-extensions.json`: same extensions, same bytes.
 
     Laid out with one variable, mapping or constant per line (json.dumps with `indent` would
-    fall back to the pure-Python encoder, ten times slower on a 10,000-task process).
+    fall back to the pure-Python encoder, ten times slower on a 10,000-task process). Extensions
+    made by `complete_extensions` are already in canonical order, and keep their file once written.
     """
+    made = extensions if isinstance(extensions, Extensions) and extensions.in_canonical_order else None
+    if made is not None and made.file is not None and made.file[:2] == (model_id, name):
+        return made.file[2]
     processes = []
-    for process_id, entry in canonical(extensions or {}).items():
+    for process_id, entry in (made if made is not None else canonical(extensions or {})).items():
         sections = []
         for key, value in entry.items():
             rendered = _object_lines(value, " " * 6) if key in _ENTRY_KEYS else _compact(value)
@@ -703,7 +744,10 @@ def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | No
         f'  "extensions": {inner}\n'
         "}\n"
     )
-    return text.encode()
+    data = text.encode()
+    if made is not None:
+        made.file = (model_id, name, data)
+    return data
 
 
 def initial_extensions(bpmn: BpmnOutline) -> dict[str, Any]:

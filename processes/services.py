@@ -46,17 +46,26 @@ def complete_process_save(
 
 
 def refresh_process_definitions(model, check: ContentCheck) -> None:
+    """The model's process rows made from its outline; left as they are when they already say
+    the same (a save that moves shapes or renames tasks changes no process id or implementation)."""
     outline: bpmn.BpmnOutline = check.parsed
-    ProcessDefinition.objects.filter(model=model).delete()
+    wanted = [
+        (p.id, p.name[:255], {t.id: t.implementation for t in p.service_tasks if t.implementation})
+        for p in outline.processes
+    ]
+    stored = ProcessDefinition.objects.filter(model=model).order_by("pk")
+    if list(stored.values_list("process_id", "name", "implementations")) == wanted:
+        return
+    stored.delete()
     ProcessDefinition.objects.bulk_create(
         ProcessDefinition(
             project_id=model.project_id,
             model=model,
-            process_id=p.id,
-            name=p.name[:255],
-            implementations={t.id: t.implementation for t in p.service_tasks if t.implementation},
+            process_id=process_id,
+            name=name,
+            implementations=implementations,
         )
-        for p in outline.processes
+        for process_id, name, implementations in wanted
     )
 
 

@@ -55,6 +55,10 @@ class ModelType:
     def file_name(self, model_name: str) -> str:
         return f"{self.folder}/{model_name}{self.suffix}"
 
+    def packed_derived_files(self, model_id: str, model_name: str, content: bytes, extensions: Any) -> bytes:
+        """What `Model.derived_files` holds for this content, extensions and name."""
+        return pack_derived_files(model_name, self.derived_files(model_id, model_name, content, extensions))
+
     def file_names(self, model_name: str) -> tuple[str, ...]:
         """Every file a model of this name has in the zip/workspace layout."""
         return (self.file_name(model_name), *(f"{self.folder}/{n}" for n in self.derived_names(model_name)))
@@ -98,6 +102,49 @@ def content_text(content: bytes) -> str:
         return content.decode(encoding, errors="replace")
     except LookupError:
         return content.decode("utf-8", errors="replace")
+
+
+_PACK_HEAD = b"derived-files/1\n"
+
+
+def pack_derived_files(model_name: str, files: Mapping[str, bytes]) -> bytes:
+    """A model's derived files as one value to store beside it: the model name they were made
+    for, then each file's name and bytes, length-prefixed (bytes stay bytes, whatever they hold)."""
+    parts = [_PACK_HEAD, _frame(model_name.encode())]
+    for name, data in files.items():
+        parts += [_frame(name.encode()), _frame(data)]
+    return b"".join(parts)
+
+
+def unpack_derived_files(model_name: str, packed: bytes | memoryview | None) -> dict[str, bytes] | None:
+    """The files `pack_derived_files` stored, or None when there are none or they were made for
+    another name (the model was renamed since: they name it inside)."""
+    if packed is None:
+        return None
+    data = bytes(packed)
+    if not data.startswith(_PACK_HEAD):
+        return None
+    at = len(_PACK_HEAD)
+    stored_name, at = _unframe(data, at)
+    if stored_name != model_name.encode():
+        return None
+    files = {}
+    while at < len(data):
+        name, at = _unframe(data, at)
+        files[name.decode()], at = _unframe(data, at)
+    return files
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def _unframe(data: bytes, at: int) -> tuple[bytes, int]:
+    size = int.from_bytes(data[at : at + 8], "big")
+    end = at + 8 + size
+    if end > len(data):
+        raise ValueError("truncated derived files")
+    return data[at + 8 : end], end
 
 
 _REGISTRY: dict[str, ModelType] = {}

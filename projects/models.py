@@ -75,6 +75,13 @@ class Model(models.Model):
         default=list, blank=True, help_text="What the last save found (errors and warnings)"
     )
     version = models.PositiveIntegerField(default=1, help_text="Patch number of the semver version 0.0.N")
+    derived_files = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The type's derived files (a process's extensions file) made when the content, "
+        "extensions or name were last written, packed by projects.model_types.pack_derived_files; "
+        "the export reads them instead of making them again",
+    )
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)
     last_modified_by = models.CharField(max_length=150)

@@ -17,6 +17,9 @@ class RunSettings:
     default_timeout: float
     max_timeout: float
     keep_per_model: int
+    # Runs one user may have in progress at once: a user's never-answering runs cannot take every
+    # thread of the worker (the pool has more threads than this).
+    max_running_per_user: int = 3
     # Connector modules the embedded worker serves itself on memory:// (the demo can be run as
     # soon as the server starts); never started for another broker.
     memory_connectors: tuple[str, ...] = ()
@@ -27,11 +30,12 @@ def run_settings() -> RunSettings:
     values = {
         "broker_url": os.environ.get("MODELER_BROKER_URL", "") or "memory://",
         "worker": os.environ.get("MODELER_RUN_WORKER", "embedded"),
-        "embedded_threads": 4,
+        "embedded_threads": 8,
         "step_timeout": 10.0,
         "default_timeout": 60.0,
         "max_timeout": 600.0,
         "keep_per_model": 20,
+        "max_running_per_user": 3,
         "memory_connectors": tuple(
             name.strip()
             for name in os.environ.get("MODELER_RUN_MEMORY_CONNECTORS", "examples.movies_connector").split(

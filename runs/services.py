@@ -12,10 +12,11 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from modeler.problems import Problem, ValidationFailed
+from modeler.problems import ModelingError, Problem, ValidationFailed
 from projects.models import Model
 from runs import engine
 from runs.config import run_settings
@@ -101,6 +102,7 @@ def run_start(
     total = min(float(timeout_seconds or limits.default_timeout), limits.max_timeout)
     step = min(float(step_timeout_seconds or limits.step_timeout), total)
     with transaction.atomic():
+        _refuse_too_many_running(actor, limits.max_running_per_user)
         run = Run.objects.create(
             model=model,
             model_version=stored.version,
@@ -118,6 +120,27 @@ def run_start(
 
         transaction.on_commit(lambda: worker.submit(run.pk))
     return run
+
+
+def _refuse_too_many_running(actor, limit: int) -> None:
+    """429 when the actor already has `limit` runs in progress (their user row locked, so two
+    starts at once cannot both pass); a run whose worker went away does not count."""
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    horizon = timezone.now() - timedelta(seconds=STALE_GRACE_SECONDS)
+    running = [
+        run
+        for run in Run.objects.filter(created_by=actor.get_username(), state=Run.State.RUNNING).only(
+            "creation_date", "timeout_seconds"
+        )
+        if run.creation_date + timedelta(seconds=run.timeout_seconds) > horizon
+    ]
+    if len(running) >= limit:
+        raise ModelingError(
+            f"You have {len(running)} test runs in progress, the most one user may have at once: "
+            "wait for one to end, then start again",
+            status=429,
+            error_code="too_many_runs",
+        )
 
 
 def _keep_recent(model: Model, keep: int) -> None:
