@@ -28,6 +28,8 @@ class ProcessesConfig(AppConfig):
                 derived_names=services.extensions_file_name,
                 complete_save=services.complete_process_save,
                 after_save=services.refresh_process_definitions,
+                complete_new=services.complete_new_processes,
+                after_saves=services.refresh_many_process_definitions,
                 schemas={"PROCESS-EXTENSION": mapping.extensions_schema},
             )
         )

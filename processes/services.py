@@ -2,70 +2,123 @@
 
 `complete_process_save` turns sent (or stored) extensions into what is stored with new BPMN
 content and lists the problems that need the project (implementations, other processes);
-`refresh_process_definitions` keeps the process-id rows in step with the content.
+`refresh_process_definitions` keeps the process-id rows in step with the content. An import's many
+new models go through `complete_new_processes` and `refresh_many_process_definitions`, which read
+and write the project's rows once for all of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from modeler.problems import Problem
 from processes import bpmn, mapping
 from processes.models import ProcessDefinition
 from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere
-from projects.model_types import ContentCheck
+from projects import content_store
+from projects.model_types import ContentCheck, made_derived_files
 
 
 def complete_process_save(
     project, check: ContentCheck, extensions: Any, stored
 ) -> tuple[dict, list[Problem]]:
     outline: bpmn.BpmnOutline = check.parsed
-    if extensions is ...:
-        extensions = (stored.extensions if stored is not None else None) or {}
-    else:
-        extensions = mapping.read_extensions(extensions if extensions is not None else {})
     previous = previous_implementations(stored.pk) if stored is not None else {}
     catalog = actions_named(
         project, (task.implementation for task in outline.service_tasks if task.implementation)
     )
-    completed = mapping.complete_extensions(outline, extensions, catalog, previous)
-    problems = mapping.check_extensions(outline, completed, catalog)
+    completed, problems = _completed(outline, extensions, stored, catalog, previous)
     used = process_ids_elsewhere(project, (p.id for p in outline.processes), stored.pk if stored else None)
-    for process_id, other in sorted(used.items()):
-        problems.append(
-            Problem(
-                "Process ids must be unique",
-                f"Process [id: '{process_id}'] must be unique in the project: the process model '{other}' "
-                "already uses it",
-                "BPMN unique id validator",
-                error_code="duplicate_process_id",
-                reference_id=process_id,
-            )
+    return completed, problems + _duplicate_ids(used)
+
+
+def complete_new_processes(
+    project, items: list[tuple[str, ContentCheck, Any]]
+) -> Iterator[tuple[dict, list[Problem]]]:
+    """`complete_process_save` for the new process models of an import, in their order: the
+    catalog and the project's process ids are read once for all of them, and each model sees
+    the process ids of those before it as if they were stored already."""
+    outlines: list[bpmn.BpmnOutline] = [check.parsed for _, check, _ in items]
+    catalog = actions_named(
+        project,
+        (
+            task.implementation
+            for outline in outlines
+            for task in outline.service_tasks
+            if task.implementation
+        ),
+    )
+    used = process_ids_elsewhere(project, (p.id for outline in outlines for p in outline.processes), None)
+    for (name, _, extensions), outline in zip(items, outlines, strict=True):
+        completed, problems = _completed(outline, extensions, None, catalog, {})
+        ids = [p.id for p in outline.processes]
+        yield completed, problems + _duplicate_ids({pid: used[pid] for pid in ids if pid in used})
+        used.update((pid, name) for pid in ids)
+
+
+def _completed(
+    outline: bpmn.BpmnOutline, extensions: Any, stored, catalog: dict, previous: dict
+) -> tuple[dict, list[Problem]]:
+    if extensions is ...:
+        extensions = (stored.extensions if stored is not None else None) or {}
+    else:
+        extensions = mapping.read_extensions(extensions if extensions is not None else {})
+    completed = mapping.complete_extensions(outline, extensions, catalog, previous)
+    return completed, mapping.check_extensions(outline, completed, catalog)
+
+
+def _duplicate_ids(used: dict[str, str]) -> list[Problem]:
+    return [
+        Problem(
+            "Process ids must be unique",
+            f"Process [id: '{process_id}'] must be unique in the project: the process model '{other}' "
+            "already uses it",
+            "BPMN unique id validator",
+            error_code="duplicate_process_id",
+            reference_id=process_id,
         )
-    return completed, problems
+        for process_id, other in sorted(used.items())
+    ]
 
 
 def refresh_process_definitions(model, check: ContentCheck) -> None:
     """The model's process rows made from its outline; left as they are when they already say
     the same (a save that moves shapes or renames tasks changes no process id or implementation)."""
-    outline: bpmn.BpmnOutline = check.parsed
-    wanted = [
-        (p.id, p.name[:255], {t.id: t.implementation for t in p.service_tasks if t.implementation})
-        for p in outline.processes
-    ]
-    stored = ProcessDefinition.objects.filter(model=model).order_by("pk")
-    if list(stored.values_list("process_id", "name", "implementations")) == wanted:
+    refresh_many_process_definitions([(model, check)])
+
+
+def refresh_many_process_definitions(saved: list[tuple[Any, ContentCheck]]) -> None:
+    """`refresh_process_definitions` for many models: one read, one delete, one insert."""
+    wanted = {
+        model.pk: [
+            (p.id, p.name[:255], {t.id: t.implementation for t in p.service_tasks if t.implementation})
+            for p in check.parsed.processes
+        ]
+        for model, check in saved
+    }
+    stored: dict[Any, list] = {model_id: [] for model_id in wanted}
+    rows = ProcessDefinition.objects.filter(model_id__in=list(wanted)).order_by("pk")
+    for model_id, *row in rows.values_list("model_id", "process_id", "name", "implementations"):
+        stored[model_id].append(tuple(row))
+    changed = [model for model, _ in saved if stored[model.pk] != wanted[model.pk]]
+    if not changed:
         return
-    stored.delete()
-    ProcessDefinition.objects.bulk_create(
-        ProcessDefinition(
-            project_id=model.project_id,
-            model=model,
-            process_id=process_id,
-            name=name,
-            implementations=implementations,
-        )
-        for process_id, name, implementations in wanted
+    stale = [model.pk for model in changed if stored[model.pk]]
+    if stale:
+        ProcessDefinition.objects.filter(model_id__in=stale).delete()
+    content_store.bulk_insert(
+        [
+            ProcessDefinition(
+                project_id=model.project_id,
+                model=model,
+                process_id=process_id,
+                name=name,
+                implementations=implementations,
+            )
+            for model in changed
+            for process_id, name, implementations in wanted[model.pk]
+        ]
     )
 
 
@@ -74,4 +127,7 @@ def extensions_file_name(name: str) -> tuple[str, ...]:
 
 
 def extensions_files(model_id: str, name: str, content: bytes, extensions: Any) -> dict[str, bytes]:
+    made = made_derived_files(model_id, name, extensions)  # just made by an import
+    if made is not None:
+        return made
     return {f"{name}-extensions.json": mapping.extensions_file(model_id, name, extensions)}

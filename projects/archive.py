@@ -26,8 +26,9 @@ import stat
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -35,9 +36,16 @@ from django.db import IntegrityError, transaction
 
 from modeler import strict_json
 from modeler.problems import Conflict, Problem, ValidationFailed, capped
-from projects import services
-from projects.model_types import ContentCheck, ModelType, model_type, registered_types
-from projects.models import Model, ModelVersion, Project
+from projects import content_store, services
+from projects.model_types import (
+    ContentCheck,
+    ModelType,
+    model_type,
+    registered_types,
+    reusing_derived_files,
+    unpack_derived_files,
+)
+from projects.models import Model, Project
 from projects.names import dns_name_problems
 
 logger = logging.getLogger(__name__)
@@ -275,6 +283,7 @@ class ArchiveModel:
     content: bytes
     extensions: Any = None  # the parsed extensions document, None when there is no file
     extensions_path: str | None = None
+    extensions_bytes: bytes = b""  # the extensions file as read
     check: ContentCheck | None = None
     new_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -373,7 +382,7 @@ def project_archive(members: dict[str, bytes]) -> ProjectArchive:
         document = _json_document(members[path], path)
         if not isinstance(document, dict):
             raise refused("the extensions file must be a JSON object", "schema_violation", path=path)
-        model.extensions, model.extensions_path = document, path
+        model.extensions, model.extensions_path, model.extensions_bytes = document, path, members[path]
     ordered = sorted(models.values(), key=lambda m: (_store_rank(m.type_name), m.type_name, m.name))
     return ProjectArchive(name=name, description=description, manifest_path=manifest_path, models=ordered)
 
@@ -469,12 +478,43 @@ def _id_map(models: Iterable[ArchiveModel]) -> dict[str, str]:
     return ids
 
 
+def _ids_in(data: bytes, ids: dict[str, str]) -> dict[str, int]:
+    """How often each old id of `ids` occurs in `data` (as a substring), found by looking at the
+    places its `<type>-` prefix occurs only, rather than searching the bytes once per id."""
+    found: dict[str, int] = {}
+    for prefix in {old.split("-", 1)[0] + "-" for old in ids}:
+        token = prefix.encode()
+        length = len(token) + 36  # `<type>-<uuid>`, as _TYPED_ID matched it
+        at = data.find(token)
+        while at >= 0:
+            old = data[at : at + length].decode("ascii", errors="replace")
+            if old in ids:
+                found[old] = found.get(old, 0) + 1
+            at = data.find(token, at + 1)
+    return found
+
+
 def _apply_ids(content: bytes, ids: dict[str, str]) -> bytes:
+    found = _ids_in(content, ids) if ids else {}
     for old, new in ids.items():
-        token = old.encode()
-        if token in content:
-            content = content.replace(token, new.encode())
+        if old in found:
+            content = content.replace(old.encode(), new.encode())
     return content
+
+
+def _remapped_extensions(model: ArchiveModel, ids: dict[str, str]) -> Any:
+    """`_remap` of the model's extensions document, without walking it when the file's bytes show
+    that no old id is inside (the usual case: only the file's own top-level id is)."""
+    document, raw = model.extensions, model.extensions_bytes
+    if not ids or not isinstance(document, dict) or not raw or b"\\u" in raw:
+        return _remap(document, ids)  # (with \u escapes, a string can spell an id other bytes hide)
+    found = _ids_in(raw, ids)
+    own = document.get("id")
+    if isinstance(own, str) and own in found:
+        found[own] -= 1  # the occurrence that is the top-level id itself
+    if any(found.values()):
+        return _remap(document, ids)
+    return {**document, "id": ids[own]} if isinstance(own, str) and own in ids else document
 
 
 def _project_name(name: object) -> str:
@@ -496,36 +536,49 @@ def _name_conflict(name: str) -> Conflict:
     return Conflict(text, [Problem("Data integrity violation", text, error_code="name_conflict")])
 
 
-def _create_model(actor, project: Project, model: ArchiveModel, ids: dict[str, str]) -> ModelVersion:
-    """One model row and its derived rows (as services.model_create, minus the workspace write,
-    which the import does once the whole transaction has committed); returns its first version,
-    which the caller inserts with the others in one statement."""
-    mtype = model_type(model.type_name)
-    check = model.check
-    assert check is not None
-    content = _apply_ids(model.content, ids)
-    extensions: Any = None
-    if mtype.complete_save is not None:
-        sent = _remap(model.extensions, ids) if model.extensions is not None else ...
-        extensions, more = mtype.complete_save(project, check, sent, None)
+def _new_rows(
+    actor, project: Project, mtype: ModelType, models: list[ArchiveModel], ids: dict[str, str]
+) -> list[tuple[ArchiveModel, Model, ContentCheck]]:
+    """The rows of an import's new models of one type (as services.model_create makes them, minus
+    the workspace write, which the import does once the whole transaction has committed), with
+    their checks; the type's completion runs for all of them at once when it can."""
+    sent = [_remapped_extensions(model, ids) if model.extensions is not None else ... for model in models]
+    completions: Iterator[tuple[Any, list[Problem]]] | None = None
+    if mtype.complete_new is not None:
+        completions = mtype.complete_new(
+            project,
+            [(model.name, model.check, extensions) for model, extensions in zip(models, sent, strict=True)],
+        )
+    made = []
+    for model, extensions in zip(models, sent, strict=True):
+        check = model.check
+        assert check is not None
+        try:
+            if completions is not None:
+                extensions, more = next(completions)
+            elif mtype.complete_save is not None:
+                extensions, more = mtype.complete_save(project, check, extensions, None)
+            else:
+                extensions, more = None, []
+        except ValidationFailed as exc:
+            raise _refuse_in_file(model, exc) from None
         check = replace(check, problems=[*check.problems, *more])
-    row = Model.objects.create(
-        id=model.new_id,
-        project=project,
-        type=mtype.name,
-        name=model.name,
-        content=content,
-        extensions=extensions,
-        problems=[problem.as_json() for problem in capped(check.problems)],
-        version=1,
-        created_by=actor.username,
-        last_modified_by=actor.username,
-    )
-    if mtype.after_save:
-        mtype.after_save(row, check)
-    return ModelVersion(
-        model=row, version=1, content=content, extensions=extensions, created_by=actor.username
-    )
+        content = _apply_ids(model.content, ids)
+        row = Model(
+            id=model.new_id,
+            project=project,
+            type=mtype.name,
+            name=model.name,
+            content=content,
+            extensions=extensions,
+            problems=[problem.as_json() for problem in capped(check.problems)],
+            version=1,
+            created_by=actor.username,
+            last_modified_by=actor.username,
+            derived_files=mtype.packed_derived_files(str(model.new_id), model.name, content, extensions),
+        )
+        made.append((model, row, check))
+    return made
 
 
 def _refuse_in_file(model: ArchiveModel, exc: ValidationFailed) -> ValidationFailed:
@@ -545,26 +598,44 @@ def _refuse_in_file(model: ArchiveModel, exc: ValidationFailed) -> ValidationFai
 def store_project(
     *, actor, archive: ProjectArchive, name: object = None, progress: Progress = no_progress
 ) -> Project:
-    """Create the project and every (already checked) model in one transaction, then its workspace."""
+    """Create the project and every (already checked) model in one transaction, then its workspace.
+
+    The models are stored a type at a time, in the archive's order (types whose save needs the
+    others, processes, last): each type's rows are made (and completed) together, inserted in
+    batches, then their derived rows; the first versions are copied from the rows at the end.
+    """
     project_name = _project_name(name if name not in (None, "") else archive.name)
     description = archive.description[: services.MAX_DESCRIPTION_LENGTH]
     if Project.objects.filter(owner=actor, name=project_name).exists():
         raise _name_conflict(project_name)
     ids = _id_map(archive.models)
+    made: dict[str, tuple[str, Any, bytes]] = {}
     try:
         with transaction.atomic():
             project = services.project_insert(actor=actor, name=project_name, description=description)
-            versions = []
-            for index, model in enumerate(archive.models):
-                progress("store", index + 1, len(archive.models), model.path)
-                try:
-                    versions.append(_create_model(actor, project, model, ids))
-                except ValidationFailed as exc:
-                    raise _refuse_in_file(model, exc) from None
-            ModelVersion.objects.bulk_create(versions, batch_size=50)
+            done = 0
+            for type_name, group in groupby(archive.models, key=lambda model: model.type_name):
+                mtype = model_type(type_name)
+                models = list(group)
+                rows = _new_rows(actor, project, mtype, models, ids)
+                content_store.insert_models([row for _, row, _ in rows])
+                for model, row, _ in rows:
+                    row._state.adding = False
+                    done += 1
+                    progress("store", done, len(archive.models), model.path)
+                    made[str(row.pk)] = (row.name, row.extensions, row.derived_files)
+                if mtype.after_saves is not None:
+                    mtype.after_saves([(row, check) for _, row, check in rows])
+                elif mtype.after_save is not None:
+                    for _, row, check in rows:
+                        mtype.after_save(row, check)
+            content_store.insert_versions(
+                [model.new_id for model in archive.models], created_by=actor.username
+            )
     except IntegrityError:
         raise _name_conflict(project_name) from None
-    rebuild_workspace(project)
+    with reusing_derived_files(made):
+        rebuild_workspace(project)
     return project
 
 
@@ -590,14 +661,29 @@ def project_import(*, actor, data: bytes, name: object = None, progress: Progres
 def project_files(
     project: Project, models: Iterable[Model] | None = None, progress: Progress = no_progress
 ) -> dict[str, bytes]:
-    """Every file of the project in the export layout, manifest first, then by path."""
+    """Every file of the project in the export layout, manifest first, then by path.
+
+    Without `models`, the contents and the derived files stored with them are read as they are
+    (a model whose derived files were made for another name is made again).
+    """
     files: dict[str, bytes] = {}
-    if models is None:
-        models = Model.objects.filter(project=project).defer("problems").order_by("type", "name")
-    rows = list(models)
-    for index, model in enumerate(rows):
-        progress("export", index + 1, len(rows), model.name)
-        files.update(services.model_files(model))
+    if models is not None:
+        rows = list(models)
+        for index, model in enumerate(rows):
+            progress("export", index + 1, len(rows), model.name)
+            files.update(services.model_files(model))
+    else:
+        stored = content_store.export_rows(project.pk)
+        for index, (model_id, type_name, model_name, content, packed) in enumerate(stored):
+            progress("export", index + 1, len(stored), model_name)
+            mtype = model_type(type_name)
+            derived = unpack_derived_files(model_name, packed)
+            if derived is None:
+                files.update(services.model_files(Model.objects.get(pk=model_id)))
+                continue
+            files[mtype.file_name(model_name)] = content
+            for file_name, data in derived.items():
+                files[f"{mtype.folder}/{file_name}"] = data
     manifest = {f"{project.name}.json": services.project_manifest(project)}
     return manifest | dict(sorted(files.items()))
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,14 @@ class ModelType:
     complete_save: Callable[[Any, ContentCheck, Any, Any], tuple[Any, list[Problem]]] | None = None
     # Called inside the saving transaction with the stored model and its check (derived rows).
     after_save: Callable[[Any, ContentCheck], None] | None = None
+    # complete_save for the new models of an import, in their order, each one completed as if
+    # those before it were already stored: (project, [(model name, check, sent extensions or
+    # ...)]) → one (extensions, more problems) per model, lazily (it may refuse at any of them).
+    complete_new: (
+        Callable[[Any, list[tuple[str, ContentCheck, Any]]], Iterator[tuple[Any, list[Problem]]]] | None
+    ) = None
+    # after_save for many stored models at once: [(model, check)].
+    after_saves: Callable[[list[tuple[Any, ContentCheck]]], None] | None = None
     # JSON Schemas served at /schemas/<key>.
     schemas: Mapping[str, Callable[[], dict]] = field(default_factory=dict)
 
@@ -133,6 +143,32 @@ def unpack_derived_files(model_name: str, packed: bytes | memoryview | None) -> 
         name, at = _unframe(data, at)
         files[name.decode()], at = _unframe(data, at)
     return files
+
+
+# The derived files an import has just made and stored, by model id: (model name, extensions they
+# were made from, packed files); the workspace rebuild that follows reads them instead of making
+# them again (`made_derived_files`).
+_JUST_MADE: ContextVar[Mapping[str, tuple[str, Any, bytes]] | None] = ContextVar(
+    "derived_files_made", default=None
+)
+
+
+@contextmanager
+def reusing_derived_files(made: Mapping[str, tuple[str, Any, bytes]]) -> Iterator[None]:
+    token = _JUST_MADE.set(made)
+    try:
+        yield
+    finally:
+        _JUST_MADE.reset(token)
+
+
+def made_derived_files(model_id: str, model_name: str, extensions: Any) -> dict[str, bytes] | None:
+    """The files `reusing_derived_files` holds for this model, name and (equal) extensions, if any."""
+    made = _JUST_MADE.get()
+    found = made.get(model_id) if made is not None else None
+    if found is None or found[0] != model_name or found[1] != extensions:
+        return None
+    return unpack_derived_files(model_name, found[2])
 
 
 def _frame(data: bytes) -> bytes:

@@ -57,6 +57,14 @@ class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
 
 
+class ModelManager(models.Manager):
+    """Rows without their derived files, which only the export reads (projects.content_store):
+    every other read of a model (the API, the workspace) leaves those bytes in the database."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("derived_files")
+
+
 class Model(models.Model):
     """One model of a project (a connector, a process …): metadata, current content, version.
 
@@ -86,6 +94,8 @@ class Model(models.Model):
     creation_date = models.DateTimeField(auto_now_add=True)
     last_modified_by = models.CharField(max_length=150)
     last_modified_date = models.DateTimeField(auto_now=True)
+
+    objects = ModelManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "type", "name"], name="model_name_unique")]
