@@ -393,7 +393,7 @@ def _store_content(
     # `==` alone takes 1 for true; a process's derived file holds the whole extensions as JSON,
     # so equal derived files also mean the same JSON.
     same_extensions = current.extensions == stored_extensions and same_derived
-    if new_name == current.name and current.extensions == stored_extensions and same_content:
+    if new_name == current.name and same_extensions and same_content:
         current.save(update_fields=["problems"])
     else:
         current.name = new_name
