@@ -196,7 +196,7 @@ def main() -> int:
     print(
         f"  import parts: read+check every file {read_check * 1000:.0f} ms; "
         f"extensions JSON Schema (processes.mapping.read_extensions) {schema * 1000:.0f} ms; "
-        f"workspace write, fsync per file (services.workspace_rebuild) {rebuild * 1000:.0f} ms; "
+        f"workspace rebuild from the database, no fsync (services.workspace_rebuild) {rebuild * 1000:.0f} ms; "
         f"the rest is the rows and the processes' save completion"
     )
     for project in imported:
