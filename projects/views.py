@@ -15,6 +15,7 @@ from django.views import View
 
 from modeler.problems import ModelingError
 from modeler.roles import RoleRequiredMixin
+from processes.mapping import canonical
 from projects import selectors, services
 from projects.forms import CollaboratorForm, ProjectForm
 from projects.model_types import content_text
@@ -324,7 +325,8 @@ def editor_data(model) -> dict:
         "url": model_page_url(model),
     }
     if model.type == "PROCESS":
-        data["extensions"] = model.extensions or {}
+        # As the extensions file lists them (variables by name): the database's JSON keeps no order.
+        data["extensions"] = canonical(model.extensions or {})
         data["implementationsUrl"] = f"{API}/projects/{model.project_id}/implementations"
         data["runsUrl"] = f"{API}/models/{model.pk}/runs"
         data["runUrl"] = f"{API}/runs/"

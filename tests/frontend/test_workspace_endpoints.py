@@ -9,6 +9,7 @@ import json
 import pytest
 
 from processes.bpmn import read_bpmn
+from processes.mapping import extensions_file
 from projects.models import Model, ModelVersion
 from tests.browser.test_editor_fixes import _movies_project
 
@@ -161,3 +162,28 @@ def test_favicon(client):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert response.content[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_editor_gets_the_variables_in_the_order_of_the_extensions_file(client, movies, owner):
+    project, _, process = movies
+    from projects import services
+
+    [process_id] = process.extensions
+    variables = {
+        key: {"id": key, "name": name, "type": "string", "required": False, "value": ""}
+        for key, name in (("a-1", "zebra"), ("b-2", "apple"), ("c-3", "mango"))  # ids not in name order
+    }
+    services.model_save_content(
+        actor=owner,
+        model=process,
+        content=bytes(process.content),
+        extensions={process_id: {"properties": variables, "mappings": {}, "constants": {}}},
+    )
+    client.force_login(owner)
+    data = client.get(f"/projects/{project.pk}/models/{process.pk}/editor.json").json()
+    shown = [v["name"] for v in data["extensions"][process_id]["properties"].values()]
+    assert shown == ["apple", "mango", "zebra"]
+    process.refresh_from_db()
+    written = extensions_file(str(process.pk), process.name, process.extensions)  # the workspace's file
+    listed = [v["name"] for v in json.loads(written)["extensions"][process_id]["properties"].values()]
+    assert listed == shown
