@@ -262,6 +262,14 @@ def saved_chain(connector: str, tasks: int, actor=None):
     if actor is None:
         actor, _ = get_user_model().objects.get_or_create(username="bench-runs")
     project = services.project_create(actor=actor, name=f"bench-runs-{uuid.uuid4().hex[:8]}")
+    described = json.loads(DEFINITION.read_text()) | {"name": connector}  # a run calls the project's actions
+    services.model_create(
+        actor=actor,
+        project=project,
+        type_name="CONNECTOR",
+        name=connector,
+        content=json.dumps(described).encode(),
+    )
     content, extensions = chain_process(connector, tasks)
     model, _ = services.model_create(actor=actor, project=project, type_name="PROCESS", name="chain")
     model, _ = services.model_save_content(actor=actor, model=model, content=content, extensions=extensions)

@@ -20,6 +20,8 @@ class RunSettings:
     # Runs one user may have in progress at once: a user's never-answering runs cannot take every
     # thread of the worker (the pool has more threads than this).
     max_running_per_user: int = 3
+    # Runs in progress of everyone together; None: the embedded worker's threads.
+    max_running: int | None = None
     # Connector modules the embedded worker serves itself on memory:// (the demo can be run as
     # soon as the server starts); never started for another broker.
     memory_connectors: tuple[str, ...] = ()
@@ -36,6 +38,7 @@ def run_settings() -> RunSettings:
         "max_timeout": 600.0,
         "keep_per_model": 20,
         "max_running_per_user": 3,
+        "max_running": None,
         "memory_connectors": tuple(
             name.strip()
             for name in os.environ.get("MODELER_RUN_MEMORY_CONNECTORS", "examples.movies_connector").split(
@@ -44,4 +47,6 @@ def run_settings() -> RunSettings:
             if name.strip()
         ),
     } | overrides
+    if values["max_running"] is None:
+        values["max_running"] = values["embedded_threads"]
     return RunSettings(**values)

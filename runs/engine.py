@@ -260,6 +260,16 @@ def check(content: bytes, extensions: Mapping[str, Any] | None) -> Plan:
         parser.add_bpmn_xml(root, filename="process.bpmn20.xml")
         parser.get_spec(process_id)
         parser.get_subprocess_specs(process_id)  # parsed now: runs sharing the plan only read it
+    except RecursionError:  # Spiff's parser follows a chain of elements recursively
+        raise RunRefused(
+            [
+                Problem(
+                    process_id,
+                    "the process is too long for a test run: SpiffWorkflow cannot read a chain of "
+                    "several hundred elements; run a shorter part of it",
+                )
+            ]
+        ) from None
     except Exception as error:  # Spiff's ValidationException and what its parsers raise
         raise RunRefused([Problem(process_id, f"SpiffWorkflow cannot read the process: {error}")]) from None
     variables = {
@@ -299,7 +309,12 @@ def variable_problems(plan: Plan, given: Mapping[str, Any]) -> list[Problem]:
             continue
         mismatch = value_problem({**declared, "value": value})
         if mismatch and not (value is None or mapping.is_expression(value)):
-            problems.append(Problem(plan.process_id, mismatch))
+            problems.append(
+                Problem(
+                    plan.process_id,
+                    f"the value of '{name}' is not of type {declared.get('type')}: {value!r:.80}",
+                )
+            )
         elif mapping.is_expression(value):
             problems.append(Problem(plan.process_id, f"the value of '{name}' is an expression: give a value"))
     return problems

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_LENGTH = 2000
+MAX_NESTING = 64  # parentheses, and `!` in a row: deeper is refused (a clear error, not a RecursionError)
 _TOKEN = re.compile(
     r"""\s*(?:
     (?P<number>-?\d+(?:\.\d+)?)
@@ -117,6 +118,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, Any]]) -> None:
         self.tokens = tokens
         self.at = 0
+        self.depth = 0  # parentheses open
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -141,9 +143,15 @@ class _Parser:
         return node
 
     def not_(self) -> Any:
-        if self.take_op("!"):
-            return Not(self.not_())
-        return self.comparison()
+        nots = 0
+        while self.take_op("!"):
+            nots += 1
+            if nots > MAX_NESTING:
+                raise ExpressionError(f"more than {MAX_NESTING} '!' in a row")
+        node = self.comparison()
+        for _ in range(nots):
+            node = Not(node)
+        return node
 
     def comparison(self) -> Any:
         node = self.primary()
@@ -165,9 +173,13 @@ class _Parser:
         if kind == "name":
             return Name(value)
         if kind == "op" and value == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise ExpressionError(f"parentheses nest deeper than {MAX_NESTING} levels")
             node = self.or_()
             if not self.take_op(")"):
                 raise ExpressionError("a '(' is not closed")
+            self.depth -= 1
             return node
         raise ExpressionError(f"unexpected '{value}'")
 
@@ -237,7 +249,11 @@ def evaluate_tree(node: Any, variables: Mapping[str, Any]) -> Any:
 
 def evaluate(text: str, variables: Mapping[str, Any]) -> Any:
     """The value of an expression over the variables."""
-    return evaluate_tree(parse(text), variables)
+    tree = parse(text)
+    try:
+        return evaluate_tree(tree, variables)
+    except RecursionError:  # a long chain of && or || (each level is a call)
+        raise ExpressionError("the expression nests too deep to evaluate") from None
 
 
 def condition(text: str, variables: Mapping[str, Any]) -> bool:

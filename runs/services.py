@@ -12,11 +12,11 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from modeler.problems import ModelingError, Problem, ValidationFailed
+from processes.selectors import actions_named
 from projects.models import Model
 from runs import engine
 from runs.config import run_settings
@@ -87,6 +87,9 @@ def run_start(
         plan = _plan(content, stored.extensions)
     except engine.RunRefused as refusal:
         raise _refused(refusal.problems) from None
+    unknown = _unknown_implementations(model, plan)
+    if unknown:
+        raise _refused(unknown)
     wrong = engine.variable_problems(plan, variables)
     if wrong:
         raise _refused(wrong)
@@ -102,7 +105,7 @@ def run_start(
     total = min(float(timeout_seconds or limits.default_timeout), limits.max_timeout)
     step = min(float(step_timeout_seconds or limits.step_timeout), total)
     with transaction.atomic():
-        _refuse_too_many_running(actor, limits.max_running_per_user)
+        _refuse_too_many_running(actor, limits.max_running_per_user, limits.max_running)
         run = Run.objects.create(
             model=model,
             model_version=stored.version,
@@ -116,30 +119,82 @@ def run_start(
         )
         _keep_recent(model, limits.keep_per_model)
     if limits.worker == "embedded":
-        from runs import worker
-
-        transaction.on_commit(lambda: worker.submit(run.pk))
+        transaction.on_commit(lambda: _submit(run))
     return run
 
 
-def _refuse_too_many_running(actor, limit: int) -> None:
-    """429 when the actor already has `limit` runs in progress (their user row locked, so two
-    starts at once cannot both pass); a run whose worker went away does not count."""
-    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
-    horizon = timezone.now() - timedelta(seconds=STALE_GRACE_SECONDS)
-    running = [
-        run
-        for run in Run.objects.filter(created_by=actor.get_username(), state=Run.State.RUNNING).only(
-            "creation_date", "timeout_seconds"
+def _submit(run: Run) -> None:
+    """Hand a committed run to the embedded worker; a run it cannot take (the server is stopping)
+    fails at once, with the reason, instead of waiting for nothing."""
+    from runs import worker
+
+    try:
+        worker.submit(run.pk)
+    except RuntimeError as error:  # "cannot schedule new futures after (interpreter) shutdown"
+        log.warning("test run %s not started: %s", run.pk, error)
+        _retrying(
+            lambda: Run.objects.filter(pk=run.pk, state=Run.State.RUNNING, claimed_date__isnull=True).update(
+                state=Run.State.FAILED,
+                error="the server was stopping and did not start the run: start it again",
+                finished_date=timezone.now(),
+            )
         )
-        if run.creation_date + timedelta(seconds=run.timeout_seconds) > horizon
+
+
+def _unknown_implementations(model: Model, plan: engine.Plan) -> list[engine.Problem]:
+    """Service tasks calling no action of the project's connectors (the save reports them as
+    errors): a run sends requests only to what the project describes."""
+    known = actions_named(model.project, plan.implementations.values())
+    return [
+        engine.Problem(
+            element_id,
+            f"service task '{element_id}' calls '{implementation}', which is not an action of a "
+            "connector of this project",
+        )
+        for element_id, implementation in plan.implementations.items()
+        if implementation not in known
     ]
-    if len(running) >= limit:
+
+
+RUN_START_LOCK = 0x52554E53  # "RUNS": the PostgreSQL advisory lock that serializes the limits' check
+
+
+def _in_progress() -> list[tuple[str, Any]]:
+    """(user, run) of every run in progress: RUNNING and within its limit (counted from its claim,
+    or from its start while it waits for one); a run whose worker went away does not count."""
+    horizon = timezone.now() - timedelta(seconds=STALE_GRACE_SECONDS)
+    rows = Run.objects.filter(state=Run.State.RUNNING).values_list(
+        "created_by", "creation_date", "claimed_date", "timeout_seconds"
+    )
+    return [
+        (user, created)
+        for user, created, claimed, timeout in rows
+        if (claimed or created) + timedelta(seconds=timeout) > horizon
+    ]
+
+
+def _refuse_too_many_running(actor, per_user: int, total: int) -> None:
+    """429 when the actor already has `per_user` runs in progress, or everyone together `total`
+    (the worker's threads: a run over that would wait for a thread instead of running). Starts are
+    serialized (an advisory lock on PostgreSQL; SQLite's write lock, taken when the transaction
+    begins), so two at once cannot both pass."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_START_LOCK])
+    running = _in_progress()
+    mine = sum(1 for user, _ in running if user == actor.get_username())
+    if mine >= per_user:
         raise ModelingError(
-            f"You have {len(running)} test runs in progress, the most one user may have at once: "
+            f"You have {mine} test runs in progress, the most one user may have at once: "
             "wait for one to end, then start again",
             status=429,
             error_code="too_many_runs",
+        )
+    if len(running) >= total:
+        raise ModelingError(
+            f"The test-run workers are busy with {len(running)} runs: start again in a moment",
+            status=429,
+            error_code="runs_busy",
         )
 
 
@@ -150,7 +205,8 @@ def _keep_recent(model: Model, keep: int) -> None:
 
 def run_expire_stale(run: Run) -> Run:
     """A RUNNING run whose worker went away (past its limit plus a grace) is TIMED_OUT."""
-    limit = run.creation_date + timedelta(seconds=run.timeout_seconds + STALE_GRACE_SECONDS)
+    started = run.claimed_date or run.creation_date  # the limit counts from the worker's claim
+    limit = started + timedelta(seconds=run.timeout_seconds + STALE_GRACE_SECONDS)
     if run.state == Run.State.RUNNING and timezone.now() > limit:
         Run.objects.filter(pk=run.pk, state=Run.State.RUNNING).update(
             state=Run.State.TIMED_OUT,

@@ -3,6 +3,8 @@ worker stopped after each test, and processes saved through the models service."
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import uuid
 
@@ -11,6 +13,7 @@ from modeler_connector.config import load_config
 from modeler_connector.worker import Worker, WorkerOptions, run_in_thread, stop_thread
 
 from projects import services
+from projects.models import Model
 from runs import worker
 from tests.runs import films_connector
 
@@ -49,7 +52,11 @@ def memory_connectors():
 
 @pytest.fixture
 def save_process(owner, project):
+    """Saves a process through the models service, after describing in the project every connector
+    its service tasks call (a run only calls actions of the project's connectors)."""
+
     def save(content: bytes, extensions: dict, name: str | None = None):
+        describe_connectors(owner, project, content)
         model, _ = services.model_create(
             actor=owner, project=project, type_name="PROCESS", name=name or f"p{uuid.uuid4().hex[:8]}"
         )
@@ -59,6 +66,42 @@ def save_process(owner, project):
         return model
 
     return save
+
+
+def connector_definition(name: str, actions: set[str]) -> dict:
+    """The project's description of connector `name`: the demo movies connector, the films test
+    connector (under any name starting with films), or one with the named actions and no parameters."""
+    if name == "movies":
+        from modeler.management.commands.seed_demo import DEMO_CONNECTOR
+
+        return DEMO_CONNECTOR
+    if name.startswith("films"):
+        return films_connector.definition(name)
+    return {
+        "id": f"connector-{uuid.uuid4()}",
+        "name": name,
+        "actions": {
+            action: {"id": action, "name": action, "inputs": [], "outputs": []} for action in actions
+        },
+    }
+
+
+def describe_connectors(owner, project, content: bytes) -> None:
+    """A connector model in the project for every connector named by `content`'s implementations."""
+    wanted: dict[str, set[str]] = {}
+    for implementation in re.findall(rb'implementation="([^".#]+)\.([^"]+)"', content):
+        connector, action = (part.decode() for part in implementation)
+        wanted.setdefault(connector, set()).add(action)
+    described = set(Model.objects.filter(project=project, type="CONNECTOR").values_list("name", flat=True))
+    for connector, actions in wanted.items():
+        if connector not in described:
+            services.model_create(
+                actor=owner,
+                project=project,
+                type_name="CONNECTOR",
+                name=connector,
+                content=json.dumps(connector_definition(connector, actions)).encode(),
+            )
 
 
 def wait_for_run(client, run_id: str, timeout: float = 20) -> dict:

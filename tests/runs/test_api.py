@@ -120,7 +120,7 @@ def test_a_connector_that_never_answers_fails_after_the_step_limit(owner_api, sa
 @pytest.mark.usefixtures("memory_connectors")
 def test_a_running_run_shows_its_progress(owner_api, save_process):
     # Task_find answers, then Task_praise goes to a destination nobody serves: the run waits there.
-    content = p.ROUTED.replace(b'implementation="films.praise"', b'implementation="films.slow"')
+    content = p.ROUTED.replace(b'implementation="films.praise"', b'implementation="unserved.praise"')
     model = save_process(content, p.ROUTED_EXTENSIONS)
     run_id = start(owner_api, model, {"title": "Alien"}, stepTimeoutSeconds=3)["id"]
     deadline = time.monotonic() + 3
@@ -252,8 +252,35 @@ def test_variables_not_declared_or_of_the_wrong_type_are_refused(owner_api, save
     assert response.status_code == 400
     problems = [problem["description"] for problem in response.json()["errors"]]
     assert problems == [
-        "Mismatch value type - rating(var-rating). Expected type is integer",
+        "the value of 'rating' is not of type integer: 'high'",
         "'colour' is not a variable of the process",
         "the value of 'verdict' is an expression: give a value",
+    ]
+    assert not Run.objects.exists()
+
+
+def test_a_service_task_calling_no_action_of_the_project_is_refused(owner_api, owner, project):
+    from projects import services
+
+    # Saved without describing the connector: the save stores it with an error, a run refuses it.
+    model, _ = services.model_create(actor=owner, project=project, type_name="PROCESS", name="refund")
+    model, check = services.model_save_content(
+        actor=owner,
+        model=model,
+        content=p.SEED.replace(b"movies.getMovieDesc", b"payments.refund"),
+        extensions=p.SEED_EXTENSIONS,
+    )
+    assert any(problem.reference_id == "Task_1" and not problem.warning for problem in check.problems)
+    response = owner_api.post(
+        f"{API}/models/{model.pk}/runs", {"variables": {"movieName": "x"}}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errorCode"] == "run_refused"
+    assert [(e["referenceId"], e["description"]) for e in body["errors"]] == [
+        (
+            "Task_1",
+            "service task 'Task_1' calls 'payments.refund', which is not an action of a connector of this project",
+        )
     ]
     assert not Run.objects.exists()

@@ -86,3 +86,33 @@ def test_evaluation_errors(text, message):
 def test_a_long_expression_is_refused():
     with pytest.raises(ExpressionError, match="longer than 2000"):
         parse("${" + "ok && " * 400 + "ok}")
+
+
+def test_nesting_has_a_limit_and_long_chains_stay_clear_errors():
+    assert condition("${" + "(" * 64 + "ok" + ")" * 64 + "}", VARIABLES) is True
+    with pytest.raises(ExpressionError, match="parentheses nest deeper than 64 levels"):
+        parse("${" + "(" * 600 + "true" + ")" * 600 + "}")
+    assert condition("${" + "!" * 64 + "ok}", VARIABLES) is True
+    with pytest.raises(ExpressionError, match="more than 64 '!' in a row"):
+        parse("${" + "!" * 1500 + "true}")
+    chain = "${" + "&&".join(["ok"] * 480) + "}"  # within the length limit
+    try:
+        assert condition(chain, VARIABLES) is True
+    except ExpressionError as error:  # where Python's stack is smaller: a clear error, never a crash
+        assert "nests too deep" in str(error)
+
+
+def test_a_run_of_a_process_with_a_deeply_nested_condition_is_refused_naming_the_flow():
+    from runs import engine
+    from tests.runs import processes as p
+
+    deep = "${" + "(" * 600 + "true" + ")" * 600 + "}"
+    content = p.bpmn(
+        '<bpmn2:startEvent id="S"/><bpmn2:exclusiveGateway id="G"/><bpmn2:endEvent id="E"/>'
+        + p.flow("F1", "S", "G")
+        + p.flow("F2", "G", "E", condition=deep)
+    )
+    with pytest.raises(engine.RunRefused) as refused:
+        engine.check(content, {})
+    [problem] = refused.value.problems
+    assert problem.element_id == "F2" and "nest deeper than 64" in problem.message
