@@ -10,8 +10,8 @@ export const RUN_STATE_WORDS = { RUNNING: "Running", COMPLETED: "Completed", FAI
 /**
  * The variables of a run from the form. `declared`: the process variables ({name, type, required,
  * value}); `typed`: name → the text in its box (booleans: "", "true" or "false").
- * Returns {values, errors}: the values to send (an empty box sends nothing, so the default
- * applies; a string box emptied of a default sends ""), and name → what is wrong.
+ * Returns {values, errors}: the values to send (an empty box without a default sends nothing; a
+ * box emptied of its default sends "" for a string, null for the others), and name → what is wrong.
  */
 export function runVariables(declared, typed) {
   const values = {};
@@ -22,7 +22,8 @@ export function runVariables(declared, typed) {
     const text = typed[name] === undefined ? valueText(variable.value) : String(typed[name]);
     if (text === "") {
       if (variable.required) errors[name] = `${name} is required: give it a value.`;
-      else if (variable.type === "string" && variable.value) values[name] = "";
+      // A default the user emptied is cleared: "" for a string, no value (null) for the others.
+      else if (valueText(variable.value) !== "") values[name] = variable.type === "string" ? "" : null;
       continue;
     }
     if (text.startsWith("${")) {

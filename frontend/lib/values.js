@@ -6,7 +6,7 @@ export const VARIABLE_TYPES = ["string", "integer", "boolean", "date", "datetime
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const EXPECTED = { date: "a date YYYY-MM-DD", datetime: "an ISO-8601 date-time (2024-01-31T12:00:00Z)",
-  integer: "a whole number", boolean: "true or false", array: "a JSON array", file: "a JSON object",
+  integer: "a whole number within ±9007199254740991", boolean: "true or false", array: "a JSON array", file: "a JSON object",
   folder: "a JSON object", json: "valid JSON", string: "text" };
 
 function validDate(text) {
@@ -22,7 +22,7 @@ export function valueProblem(value, type) {
   if (typeof value === "string" && value.startsWith("${")) return /^\$\{.*\}$/s.test(value) ? "" : "An expression looks like ${…}.";
   const fits = {
     string: (v) => typeof v === "string",
-    integer: (v) => Number.isInteger(v),
+    integer: (v) => Number.isSafeInteger(v), // beyond 2^53 a number is no longer exact in JSON
     boolean: (v) => typeof v === "boolean",
     date: (v) => typeof v === "string" && validDate(v),
     datetime: (v) => typeof v === "string" && DATETIME.test(v) && validDate(v.slice(0, 10)),

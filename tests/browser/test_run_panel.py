@@ -209,3 +209,39 @@ def test_a_process_a_run_cannot_execute_is_refused_naming_the_element(demo, new_
     error.get_by_role("button", name=re.compile(r"^Show Wait a day")).click()
     expect(element(page, "Task_rate")).to_have_class(re.compile(r"\bselected\b"))
     assert not model.runs.exists()
+
+
+def test_closing_the_panel_mid_run_stops_following_it_and_run_opens_on_the_diagram(demo, new_page):
+    owner = demo.owner
+    services.model_create(
+        actor=owner, project=demo, type_name="CONNECTOR", name="ratings", content=json.dumps(RATINGS).encode()
+    )
+    rate, _ = services.model_create(
+        actor=owner, project=demo, type_name="PROCESS", name="rate-movie", content=UNANSWERED.encode()
+    )
+    page = new_page()
+    sign_in_as_demo(page)
+    page.goto(f"/projects/{demo.pk}/processes/{rate.pk}/")
+    expect(page.get_by_test_id("save-state")).to_have_text(re.compile(r"Saved \(version"))
+    page.get_by_role("tab", name="XML").click()
+    page.get_by_test_id("run-open").click()  # from a text tab: back to the diagram, then the panel
+    expect(page.get_by_role("tab", name="Diagram")).to_have_attribute("aria-selected", "true")
+    panel = page.get_by_test_id("run-panel")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_test_id("run-start")).to_be_focused()  # no variables: Start has the focus
+
+    panel.locator("details.run-limits summary").click()
+    panel.get_by_test_id("run-step-timeout").fill("3")
+    panel.get_by_test_id("run-start").click()
+    expect(element(page, "Task_rate")).to_have_class(re.compile(r"\brun-current\b"))
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if "/runs/" in request.url else None)
+    page.keyboard.press("Escape")  # the focus is in the panel: Escape closes it
+    expect(panel).to_be_hidden()
+    expect(page.get_by_test_id("run-open")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator(".djs-element.run-passed, .djs-element.run-current")).to_have_count(0)
+    closed_at = len(polls)
+    page.wait_for_timeout(3500)  # past the step limit: the run ended meanwhile
+    assert len(polls) <= closed_at + 1  # at most the answer already on its way, then nothing
+    expect(page.locator(".djs-element.run-passed, .djs-element.run-failed")).to_have_count(0)
+    expect(page.locator(".djs-element.selected")).to_have_count(0)

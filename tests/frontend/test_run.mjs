@@ -28,10 +28,17 @@ test("run variables: a required one empty, a wrong type, an expression and bad J
   assert.deepEqual(values, {});
 });
 
-test("run variables: an emptied box sends nothing (no default) or an empty string (a string with a default)", () => {
+test("run variables: an empty box without a default sends nothing; one emptied of its default clears it", () => {
   const { values, errors } = runVariables(declared, { movieName: "Alien", title: "", rating: "", approved: "" });
   assert.deepEqual(errors, {});
-  assert.deepEqual(values, { movieName: "Alien", title: "" });
+  assert.deepEqual(values, { movieName: "Alien", title: "", rating: null });
+});
+
+test("run variables: an integer beyond what JSON keeps exactly is refused, not rounded", () => {
+  const { values, errors } = runVariables(declared, { movieName: "Alien", rating: "99999999999999999999" });
+  assert.match(errors.rating, /whole number within/);
+  assert.equal(values.rating, undefined);
+  assert.equal(runVariables(declared, { movieName: "A", rating: "9007199254740991" }).values.rating, 9007199254740991);
 });
 
 test("run path: passed in order, current = entered and not left (loops and parallel branches)", () => {

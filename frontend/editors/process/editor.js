@@ -292,6 +292,8 @@ export async function createProcessEditor({ host, propsHost, data, workspace }) 
       setState("conflict", "Conflict: not restored");
     },
     save,
+    /** Back to the diagram (a text tab's edits applied first); false when the tab refused to go. */
+    async showDiagram() { await switchTab("diagram"); return state.tab === "diagram"; },
     show() { root.hidden = false; propsRoot.hidden = false; if (state.tab === "diagram") canvas.resized(); },
     hide() { root.hidden = true; propsRoot.hidden = true; },
     destroy() { if (runs) runs.destroy(); modeler.destroy(); root.remove(); propsRoot.remove(); },

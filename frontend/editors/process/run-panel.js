@@ -52,7 +52,9 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
   const id = data.modelId;
   const canvas = modeler.get("canvas");
   const elementRegistry = modeler.get("elementRegistry");
-  const state = { typed: {}, run: null, polling: null, marked: new Set(), open: false };
+  // `token` changes when the panel closes or another run is followed: an answer that comes back
+  // after that is dropped (no markers on a closed panel, no polling nobody sees).
+  const state = { typed: {}, run: null, polling: null, marked: new Set(), open: false, token: 0 };
 
   const fields = el("div", { class: "run-fields", "data-testid": "run-variables" });
   const totalLimit = el("input", { type: "number", id: `run-total-${id}`, min: "1", max: "600", step: "1", value: "60", "data-testid": "run-timeout" });
@@ -87,6 +89,13 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
   ]);
   const button = el("button", { type: "button", "data-testid": "run-open", "aria-expanded": "false", "aria-controls": panel.id, text: "Run…" });
 
+  // While a run goes, Start stays focusable (aria-disabled, not disabled: the focus is not lost
+  // and Escape still closes the panel) but does nothing.
+  function setBusy(busy) {
+    state.busy = Boolean(busy);
+    startButton.setAttribute("aria-disabled", String(state.busy));
+    startButton.textContent = state.busy ? "Running…" : "Start";
+  }
   function processId() {
     return processIdOf(canvas.getRootElement(), modeler.getDefinitions());
   }
@@ -146,8 +155,16 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
   }
   function readForm() {
     const typed = {};
-    for (const input of fields.querySelectorAll("[data-name]")) typed[input.dataset.name] = input.value;
-    const { values, errors } = runVariables(declared(), typed);
+    const unreadable = {};
+    for (const input of fields.querySelectorAll("[data-name]")) {
+      typed[input.dataset.name] = input.value;
+      // A number box holding what is no number reads as "": say so rather than "required".
+      if (input.validity && input.validity.badInput) unreadable[input.dataset.name] = "Not a number.";
+    }
+    const read = runVariables(declared(), typed);
+    const values = read.values;
+    const errors = Object.assign(read.errors, unreadable);
+    for (const name of Object.keys(unreadable)) delete values[name];
     let first = null;
     for (const input of fields.querySelectorAll("[data-name]")) {
       const message = fields.querySelector(`#${CSS.escape(input.id)}-error`);
@@ -252,26 +269,26 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
     if (state.polling) clearTimeout(state.polling);
     state.polling = null;
   }
-  async function follow(runId, delay = POLL_FIRST_MS) {
+  async function follow(runId, delay = POLL_FIRST_MS, token = state.token) {
     stopPolling();
     const { ok, status: code, data: body } = await request("GET", `${data.runUrl}${runId}`).catch(() => ({ ok: false, status: 0, data: {} }));
-    if (state.run && state.run.id !== runId) return; // another run was started meanwhile
+    if (token !== state.token || !state.open) return; // closed, or another run followed meanwhile
     if (!ok) {
       if (code === 0 || code >= 500) {
         status.textContent = "The server cannot be reached; still trying…";
-        state.polling = setTimeout(() => follow(runId, POLL_MAX_MS), POLL_MAX_MS);
+        state.polling = setTimeout(() => follow(runId, POLL_MAX_MS, token), POLL_MAX_MS);
       } else {
         status.textContent = `The run cannot be read: ${body.message || code}`;
-        startButton.disabled = false;
+        setBusy(false);
       }
       return;
     }
     render(body.entry);
     if (body.entry.state === "RUNNING") {
-      state.polling = setTimeout(() => follow(runId, Math.min(delay * 1.5, POLL_MAX_MS)), delay);
+      state.polling = setTimeout(() => follow(runId, Math.min(delay * 1.5, POLL_MAX_MS), token), delay);
       return;
     }
-    startButton.disabled = false;
+    setBusy(false);
     loadRecent();
     workspace.say(`Test run of ${data.name}: ${status.textContent}`);
     if (body.entry.error && body.entry.error.elementId) editor().selectElement(body.entry.error.elementId);
@@ -279,7 +296,7 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
 
   async function start(event) {
     event.preventDefault();
-    if (startButton.disabled) return;
+    if (state.busy) return;
     failure.hidden = true;
     const api = editor();
     if (api.dirty) {
@@ -299,23 +316,25 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
       first.focus();
       return;
     }
-    startButton.disabled = true;
+    setBusy(true);
     stopPolling();
+    const token = ++state.token;
     clearMarks();
     steps.replaceChildren();
     results.replaceChildren();
     status.textContent = "Starting…";
     const body = { variables: values, timeoutSeconds: limit(totalLimit, 60), stepTimeoutSeconds: limit(stepLimit, 10) };
     const answer = await request("POST", data.runsUrl, body).catch(() => ({ ok: false, status: 0, data: {} }));
+    if (token !== state.token || !state.open) { setBusy(false); return; }
     if (!answer.ok) {
-      startButton.disabled = false;
+      setBusy(false);
       status.textContent = "";
       showRefusal(answer);
       return;
     }
     state.run = answer.data.entry;
     render(state.run);
-    follow(state.run.id);
+    follow(state.run.id, POLL_FIRST_MS, token);
   }
   function showRefusal({ status: code, data: body }) {
     const text = code === 0 ? "The server cannot be reached: the run was not started." : `Not started: ${body.message || `the server answered ${code}`}`;
@@ -339,25 +358,33 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
     const entries = ((body.list && body.list.entries) || []).map((e) => e.entry);
     recentList.replaceChildren(...(entries.length ? entries.map((run) => el("li", {}, [
       el("button", { type: "button", class: "link", "data-testid": "run-recent-item", text: `${whenText(run.creationDate)} — ${RUN_STATE_WORDS[run.state] || run.state} (${run.createdBy}, version ${run.modelVersion})`,
-        onclick: () => { state.run = { id: run.id }; startButton.disabled = run.state === "RUNNING"; follow(run.id); } }),
+        onclick: () => { state.token += 1; state.run = { id: run.id }; setBusy(run.state === "RUNNING"); follow(run.id); } }),
     ])) : [el("li", { class: "help", text: "No runs yet." })]));
   }
 
-  function open() {
+  async function open() {
+    // The run is shown on the diagram: from a text tab, its edits are applied first (or the tab
+    // stays, saying why, and the panel stays closed).
+    if (!(await editor().showDiagram())) return;
     state.open = true;
     panel.hidden = false;
     button.setAttribute("aria-expanded", "true");
     renderFields();
     loadRecent();
     canvas.resized();
-    canvas.zoom("fit-viewport", "auto"); // the whole path in view above the panel
-    const firstField = fields.querySelector("[data-name]");
-    (firstField || startButton).focus();
+    const box = canvas.getContainer().getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) canvas.zoom("fit-viewport", "auto"); // the whole path above the panel
+    // The first required variable still empty, else the first one, else Start.
+    const inputs = [...fields.querySelectorAll("[data-name]")];
+    const first = inputs.find((input) => input.getAttribute("aria-required") === "true" && !input.value) || inputs[0];
+    (first || startButton).focus();
   }
   function close() {
     state.open = false;
+    state.token += 1;
+    state.run = null;
     stopPolling();
-    startButton.disabled = false;
+    setBusy(false);
     clearMarks();
     panel.hidden = true;
     button.setAttribute("aria-expanded", "false");
@@ -366,6 +393,11 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
   }
   form.addEventListener("submit", start);
   closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    event.preventDefault();
+    close();
+  });
   clearButton.addEventListener("click", clearMarks);
   button.addEventListener("click", () => (state.open ? close() : open()));
 
@@ -375,6 +407,6 @@ export function createRunPanel({ data, modeler, store, editor, workspace }) {
     /** After a save: the variables may have changed. */
     refresh() { if (state.open) renderFields(); },
     close,
-    destroy() { stopPolling(); },
+    destroy() { state.open = false; state.token += 1; stopPolling(); },
   };
 }
