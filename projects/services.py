@@ -482,11 +482,15 @@ def model_update(
                 _store_content(actor, current, mtype, check, content, extensions)
             elif renamed:
                 current.name = str(name)
-                if mtype.derived_names(current.name):  # they name the model inside
-                    content = bytes(Model.objects.values_list("content", flat=True).get(pk=current.pk))
-                    current.derived_files = mtype.packed_derived_files(
-                        str(current.pk), current.name, content, current.extensions
-                    )
+                # The derived files carry the model's name: made again (a type without any needs no content).
+                content = (
+                    bytes(Model.objects.values_list("content", flat=True).get(pk=current.pk))
+                    if mtype.derived_names(current.name)
+                    else b""
+                )
+                current.derived_files = mtype.packed_derived_files(
+                    str(current.pk), current.name, content, current.extensions
+                )
                 current.save(update_fields=["name", "last_modified_date", "derived_files"])
             if description is not None:
                 current.description = description
