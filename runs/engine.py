@@ -164,8 +164,18 @@ def _problems_in(container: etree._Element, problems: list[Problem], plan_bits: 
             continue
         if local == "sequenceFlow":
             for condition in child.iter(f"{_B}conditionExpression"):
+                text = (condition.text or "").strip()
+                if not (text.startswith(("${", "#{")) and text.endswith("}")):
+                    problems.append(
+                        Problem(
+                            element_id,
+                            f"the condition of sequence flow '{element_id}' must be written ${{…}}: "
+                            f"JUEL reads {text[:40]!r} as text, not as a condition",
+                        )
+                    )
+                    continue
                 try:
-                    expressions.parse(condition.text or "")
+                    expressions.parse(text)
                 except expressions.ExpressionError as error:
                     problems.append(
                         Problem(

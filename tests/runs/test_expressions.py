@@ -116,3 +116,22 @@ def test_a_run_of_a_process_with_a_deeply_nested_condition_is_refused_naming_the
         engine.check(content, {})
     [problem] = refused.value.problems
     assert problem.element_id == "F2" and "nest deeper than 64" in problem.message
+
+
+def test_a_condition_not_written_as_an_expression_is_refused_naming_the_flow():
+    from runs import engine
+    from tests.runs import processes as p
+
+    content = p.bpmn(
+        '<bpmn2:startEvent id="S"/><bpmn2:exclusiveGateway id="G"/><bpmn2:endEvent id="E"/>'
+        + p.flow("F1", "S", "G")
+        + p.flow("F2", "G", "E", condition="rating == 1")
+    )
+    with pytest.raises(engine.RunRefused) as refused:
+        engine.check(content, {})
+    [problem] = refused.value.problems
+    assert problem.element_id == "F2"
+    assert problem.message == (
+        "the condition of sequence flow 'F2' must be written ${…}: JUEL reads 'rating == 1' as text, "
+        "not as a condition"
+    )
