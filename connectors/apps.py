@@ -11,7 +11,7 @@ class ConnectorsConfig(AppConfig):
         from django.conf import settings
 
         from connectors import schema
-        from connectors.services import refresh_catalog
+        from connectors.services import refresh_catalog, refresh_catalogs
         from projects.model_api import ImportRule, register_import
         from projects.model_types import ModelType, register
 
@@ -27,6 +27,7 @@ class ConnectorsConfig(AppConfig):
                 check_content=schema.check_connector,
                 rename_content=schema.rename_connector,
                 after_save=refresh_catalog,
+                after_saves=refresh_catalogs,
                 schemas={"CONNECTOR": schema.connector_schema},
             )
         )

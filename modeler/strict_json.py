@@ -109,19 +109,61 @@ def _check_strings(value: Any) -> None:
                 stack.append((child, [*path, key]))
 
 
-def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON bytes strictly, raising JSONInputError with a message a user can act on."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise JSONInputError(f"JSON is not valid UTF-8 (byte {exc.start})", "invalid_encoding") from exc
-    else:
-        text = data
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise JSONInputError("JSON body is empty")
+_INT_LIMIT = 10**MAX_INT_DIGITS  # an integer of more than MAX_INT_DIGITS digits is at least this
+# A key's separator: the key's closing quote, JSON whitespace, then the colon.
+_KEY_SEPARATOR = re.compile(r'"[ \t\n\r]*:')
+
+
+def _plain_keys(value: Any, max_depth: int) -> int | None:
+    """The number of keys of every object in a document json.loads read without hooks, or None
+    when it holds something the checked parse refuses (nesting deeper than max_depth, a number
+    that is not finite or has more than MAX_INT_DIGITS digits)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        if kind is float:
+            return 0 if math.isfinite(value) else None
+        return None if kind is int and not -_INT_LIMIT < value < _INT_LIMIT else 0
+    keys = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > max_depth:
+            return None
+        if type(node) is dict:
+            keys += len(node)
+            children = node.values()
+        else:
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if child:
+                    push((child, depth + 1))
+                elif depth + 1 > max_depth:
+                    return None
+            elif kind is float:
+                if not math.isfinite(child):
+                    return None
+            elif kind is int and not -_INT_LIMIT < child < _INT_LIMIT:
+                return None
+    return keys
+
+
+def _no_duplicate_keys(text: str, keys: int) -> bool:
+    """True when the text holds no more keys than the `keys` its objects kept, that is when no
+    object repeats a key (json.loads keeps the last one and says nothing).
+
+    Every key of the text is followed by one colon outside any string, so the colons of the
+    text, and the key-closing-quote-then-colon sequences, are each at least as many as its
+    keys: when either count equals the keys kept, none was dropped. (A colon inside a string
+    only makes the count larger, which sends the document to the checked parse: never wrong.)
+    """
+    return text.count(":") == keys or len(_KEY_SEPARATOR.findall(text)) == keys
+
+
+def _checked_loads(text: str, max_depth: int) -> Any:
+    """The parse that checks every object and number as it reads them (and says which rule broke)."""
     try:
         value = json.loads(
             text,
@@ -140,6 +182,35 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JSONInputError(f"Malformed JSON: {exc}") from exc
     if isinstance(value, dict | list):
         _check_depth(value, max_depth)
+    return value
+
+
+def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON bytes strictly, raising JSONInputError with a message a user can act on.
+
+    The document is first read by json.loads without hooks (its C parser builds the objects),
+    then one walk checks depth and numbers and counts the keys; a document that breaks a rule,
+    may repeat a key, or fails to parse is read again by the checked parse, which raises the
+    error it always raised. Both reads give the same value for a document that passes.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JSONInputError(f"JSON is not valid UTF-8 (byte {exc.start})", "invalid_encoding") from exc
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise JSONInputError("JSON body is empty")
+    try:
+        value = json.loads(text)
+        keys = _plain_keys(value, max_depth)
+    except (ValueError, RecursionError):
+        keys = None
+    if keys is None or not _no_duplicate_keys(text, keys):
+        value = _checked_loads(text, max_depth)
     if _UNSTORABLE_ESCAPE.search(text):
         _check_strings(value)
     return value

@@ -32,17 +32,16 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from modeler import strict_json
 from modeler.problems import Conflict, Problem, ValidationFailed, capped
-from projects import content_store, services
+from projects import content_store, services, workspace, workspace_sync
 from projects.model_types import (
     ContentCheck,
     ModelType,
     model_type,
     registered_types,
-    reusing_derived_files,
     unpack_derived_files,
 )
 from projects.models import Model, Project
@@ -603,13 +602,14 @@ def store_project(
     The models are stored a type at a time, in the archive's order (types whose save needs the
     others, processes, last): each type's rows are made (and completed) together, inserted in
     batches, then their derived rows; the first versions are copied from the rows at the end.
+    The workspace folder is then written from the rows as they were inserted (`_write_workspace`).
     """
     project_name = _project_name(name if name not in (None, "") else archive.name)
     description = archive.description[: services.MAX_DESCRIPTION_LENGTH]
     if Project.objects.filter(owner=actor, name=project_name).exists():
         raise _name_conflict(project_name)
     ids = _id_map(archive.models)
-    made: dict[str, tuple[str, Any, bytes]] = {}
+    stored: list[Model] = []
     try:
         with transaction.atomic():
             project = services.project_insert(actor=actor, name=project_name, description=description)
@@ -623,7 +623,7 @@ def store_project(
                     row._state.adding = False
                     done += 1
                     progress("store", done, len(archive.models), model.path)
-                    made[str(row.pk)] = (row.name, row.extensions, row.derived_files)
+                    stored.append(row)
                 if mtype.after_saves is not None:
                     mtype.after_saves([(row, check) for _, row, check in rows])
                 elif mtype.after_save is not None:
@@ -634,9 +634,68 @@ def store_project(
             )
     except IntegrityError:
         raise _name_conflict(project_name) from None
-    with reusing_derived_files(made):
-        rebuild_workspace(project)
+    _write_workspace(project, stored)
     return project
+
+
+def _advisory_lock(project_id) -> None:
+    """The project's workspace lock, the one `projects.workspace_sync` takes (the same key: a
+    test holds them equal), until the surrounding transaction ends."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _row_stamp(row: Model) -> tuple:
+    return (row.pk, row.type, row.name, row.version, row.last_modified_date)
+
+
+def _write_workspace(project: Project, rows: list[Model]) -> None:
+    """Write the new project's folder from the rows the import inserted, once they have committed.
+
+    As `workspace_sync` writes every folder: in a short transaction that first takes the
+    project's lock, then reads what is committed now. When the committed project and models are
+    still those the import inserted (same rows, names, versions and modification times: every
+    write of a model changes its modification time), the files are written from the bytes in
+    hand (contents and derived files as stored, the manifest from the committed project row),
+    without reading every model back; when anything changed since the commit (a save, a rename,
+    a delete racing the import), the folder is rebuilt from the database instead. A failure is
+    logged, never reported as a failed import (`rebuild_workspace` repairs the folder).
+    """
+    try:
+        with transaction.atomic():
+            _advisory_lock(project.pk)
+            committed = Project.objects.filter(pk=project.pk).first()
+            if committed is None:  # deleted meanwhile: its delete removes the folder
+                return
+            stamps = Model.objects.filter(project_id=project.pk).values_list(
+                "pk", "type", "name", "version", "last_modified_date"
+            )
+            unchanged = (committed.name, committed.owner_id) == (project.name, project.owner_id) and set(
+                stamps
+            ) == {_row_stamp(row) for row in rows}
+            if unchanged:
+                folder = workspace_sync.folder_of(committed)
+                files = {f"{committed.name}.json": workspace_sync.project_manifest(committed)}
+                for row in rows:
+                    mtype = model_type(row.type)
+                    files[mtype.file_name(row.name)] = bytes(row.content)
+                    derived = unpack_derived_files(row.name, row.derived_files)
+                    if derived is None:
+                        derived = mtype.derived_files(
+                            str(row.pk), row.name, bytes(row.content), row.extensions
+                        )
+                    for file_name, data in derived.items():
+                        files[f"{mtype.folder}/{file_name}"] = data
+                workspace.remove_tree(folder)  # what a removed project of this name may have left
+                if not workspace.write_files(folder, files, durable=False):
+                    logger.error("workspace of %s not written; run rebuild_workspace", project.name)
+                return
+    except DatabaseError:
+        logger.exception("workspace of %s not written after the import; run rebuild_workspace", project.name)
+        return
+    rebuild_workspace(project)
 
 
 def rebuild_workspace(project: Project) -> None:

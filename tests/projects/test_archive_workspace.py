@@ -1,0 +1,152 @@
+"""The import's workspace write: the folder written from the bytes the import stored, under the
+project's workspace lock, and rebuilt from the database when a change committed in between."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from projects import archive, services, workspace_sync
+from projects.models import Model, Project
+from tests.processes.conftest import process_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def project_zip() -> bytes:
+    files = {
+        "films.json": json.dumps({"name": "films", "description": "d"}).encode(),
+        "connectors/movies.json": json.dumps(
+            {
+                "name": "movies",
+                "actions": {
+                    "a1": {
+                        "id": "a1",
+                        "name": "getMovieDesc",
+                        "inputs": [{"id": "i1", "name": "movieName", "type": "string"}],
+                        "outputs": [],
+                    }
+                },
+            }
+        ).encode(),
+    }
+    for name in ("rank", "rate"):
+        files[f"processes/{name}.bpmn20.xml"] = process_xml({"Task_1": "movies.getMovieDesc"})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        for path, data in files.items():
+            zipped.writestr(path, data)
+    return buffer.getvalue()
+
+
+def on_disk(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def exported(project: Project) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive.export_zip(project))) as zipped:
+        return {info.filename: zipped.read(info) for info in zipped.infolist()}
+
+
+def test_the_folder_is_written_from_the_import_without_a_rebuild(owner, workspace_dir, monkeypatch):
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the import rebuilt the folder from the database")
+
+    monkeypatch.setattr(workspace_sync, "rebuild", no_rebuild)
+    project = archive.project_import(actor=owner, data=project_zip())
+    folder = Path(workspace_dir) / str(owner.pk) / "films"
+    assert on_disk(folder) == exported(project)
+    assert sorted(on_disk(folder)) == [
+        "connectors/movies.json",
+        "films.json",
+        "processes/rank-extensions.json",
+        "processes/rank.bpmn20.xml",
+        "processes/rate-extensions.json",
+        "processes/rate.bpmn20.xml",
+    ]
+
+
+def test_files_a_removed_project_of_the_same_name_left_are_gone(owner, workspace_dir):
+    folder = Path(workspace_dir) / str(owner.pk) / "films"
+    (folder / "processes").mkdir(parents=True)
+    (folder / "processes" / "old.bpmn20.xml").write_bytes(b"left over")
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert on_disk(folder) == exported(project)
+
+
+def racing(monkeypatch, change) -> None:
+    """Run `change(project)` after the import committed, before it takes the workspace lock."""
+    lock = archive._advisory_lock
+
+    def change_then_lock(project_id):
+        change(Project.objects.get(pk=project_id))
+        lock(project_id)
+
+    monkeypatch.setattr(archive, "_advisory_lock", change_then_lock)
+
+
+def test_a_save_committed_before_the_write_is_what_the_folder_holds(owner, workspace_dir, monkeypatch):
+    saved = process_xml({"Task_1": "movies.getMovieDesc", "Task_2": None})
+
+    def save(project):
+        model = Model.objects.get(project=project, name="rank")
+        services.model_save_content(actor=owner, model=model, content=saved, expected_version=1)
+
+    racing(monkeypatch, save)
+    project = archive.project_import(actor=owner, data=project_zip())
+    folder = Path(workspace_dir) / str(owner.pk) / "films"
+    assert (folder / "processes" / "rank.bpmn20.xml").read_bytes() == saved
+    assert on_disk(folder) == exported(project)
+
+
+def test_a_rename_committed_before_the_write_is_what_the_folder_holds(owner, workspace_dir, monkeypatch):
+    def rename(project):
+        model = Model.objects.get(project=project, name="rate")
+        services.model_update(actor=owner, model=model, name="graded")
+
+    racing(monkeypatch, rename)
+    project = archive.project_import(actor=owner, data=project_zip())
+    files = on_disk(Path(workspace_dir) / str(owner.pk) / "films")
+    assert "processes/graded.bpmn20.xml" in files and "processes/rate.bpmn20.xml" not in files
+    assert files == exported(project)
+
+
+def test_a_project_deleted_before_the_write_leaves_no_folder(owner, workspace_dir, monkeypatch):
+    racing(monkeypatch, lambda project: services.project_delete(actor=owner, project=project))
+    archive.project_import(actor=owner, data=project_zip())
+    assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()
+
+
+def test_an_unwritable_workspace_leaves_the_import_committed(owner, workspace_dir):
+    Path(workspace_dir).mkdir(parents=True)
+    (Path(workspace_dir) / str(owner.pk)).write_bytes(b"a file where the owner's folder goes")
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert Model.objects.filter(project=project).count() == 3
+
+
+@pytest.mark.postgres
+def test_the_import_takes_the_lock_the_workspace_writers_take(owner):
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    project = Project.objects.create(name="locked", owner=owner, created_by="o", last_modified_by="o")
+
+    def advisory_locks() -> set[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid, objid, objsubid FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            return set(cursor.fetchall())
+
+    with transaction.atomic():
+        workspace_sync._lock(project.pk)
+        theirs = advisory_locks()
+    with transaction.atomic():
+        archive._advisory_lock(project.pk)
+        ours = advisory_locks()
+    assert len(theirs) == 1 and ours == theirs
