@@ -31,9 +31,16 @@ def process_ids_elsewhere(project, process_ids: Iterable[str], exclude_model_id)
     return dict(rows)
 
 
-def previous_implementations(model_id) -> dict[str, str]:
-    """Service task id → implementation as the model's last save stored them."""
+def process_rows(model_id) -> list[tuple[str, str, dict]]:
+    """(process id, name, service task id → implementation) of each process row of the model, as
+    its last save stored them, in their order."""
+    rows = ProcessDefinition.objects.filter(model_id=model_id).order_by("pk")
+    return [tuple(row) for row in rows.values_list("process_id", "name", "implementations")]
+
+
+def previous_implementations(rows: list[tuple[str, str, dict]]) -> dict[str, str]:
+    """Service task id → implementation as the model's last save stored them (its `process_rows`)."""
     implementations: dict[str, str] = {}
-    for row in ProcessDefinition.objects.filter(model_id=model_id).values_list("implementations", flat=True):
+    for _, _, row in rows:
         implementations.update(row or {})
     return implementations

@@ -15,7 +15,7 @@ from typing import Any
 from modeler.problems import Problem
 from processes import bpmn, mapping
 from processes.models import ProcessDefinition
-from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere
+from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere, process_rows
 from projects import content_store
 from projects.model_types import ContentCheck, made_derived_files
 
@@ -24,7 +24,12 @@ def complete_process_save(
     project, check: ContentCheck, extensions: Any, stored
 ) -> tuple[dict, list[Problem]]:
     outline: bpmn.BpmnOutline = check.parsed
-    previous = previous_implementations(stored.pk) if stored is not None else {}
+    previous = {}
+    if stored is not None:
+        # Read once for the save: its after_save compares them with the new ones (the row is
+        # locked, so nothing else changes them before then).
+        stored.stored_process_rows = process_rows(stored.pk)
+        previous = previous_implementations(stored.stored_process_rows)
     catalog = actions_named(
         project, (task.implementation for task in outline.service_tasks if task.implementation)
     )
@@ -97,10 +102,17 @@ def refresh_many_process_definitions(saved: list[tuple[Any, ContentCheck]]) -> N
         ]
         for model, check in saved
     }
-    stored: dict[Any, list] = {model_id: [] for model_id in wanted}
-    rows = ProcessDefinition.objects.filter(model_id__in=list(wanted)).order_by("pk")
-    for model_id, *row in rows.values_list("model_id", "process_id", "name", "implementations"):
-        stored[model_id].append(tuple(row))
+    # The rows complete_process_save read in this transaction, used once.
+    stored: dict[Any, list] = {
+        model.pk: model.__dict__.pop("stored_process_rows", None) for model, _ in saved
+    }
+    unread = [model_id for model_id, rows in stored.items() if rows is None]
+    for model_id in unread:
+        stored[model_id] = []
+    if unread:
+        rows = ProcessDefinition.objects.filter(model_id__in=unread).order_by("pk")
+        for model_id, *row in rows.values_list("model_id", "process_id", "name", "implementations"):
+            stored[model_id].append(tuple(row))
     changed = [model for model, _ in saved if stored[model.pk] != wanted[model.pk]]
     if not changed:
         return

@@ -341,12 +341,12 @@ class ModelImportApi(APIView):
 class ModelDetailApi(APIView):
     @extend_schema(operation_id="getModel", responses={200: ModelEntrySchema})
     def get(self, request, model_id):
-        model = model_for(request.user, model_id)
+        model = model_for(request.user, model_id, content=False)
         return _with_etag(Response(entry(model_entry(model))), model)
 
     @extend_schema(operation_id="updateModel", request=ModelUpdateInput, responses={200: ModelEntrySchema})
     def put(self, request, model_id):
-        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        model = model_for(request.user, model_id, ProjectAction.CHANGE, content=False)
         version = expected_version(request)
         data = validated(ModelUpdateInput, request.data)
         model = services.model_update(
@@ -361,7 +361,7 @@ class ModelDetailApi(APIView):
 
     @extend_schema(operation_id="deleteModel", responses={204: None})
     def delete(self, request, model_id):
-        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        model = model_for(request.user, model_id, ProjectAction.CHANGE, content=False)
         services.model_delete(actor=request.user, model=model)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -380,7 +380,7 @@ class ModelContentApi(APIView):
         responses={200: ModelEntrySchema},
     )
     def put(self, request, model_id):
-        model = model_for(request.user, model_id, ProjectAction.CHANGE)
+        model = model_for(request.user, model_id, ProjectAction.CHANGE, content=False)
         version = expected_version(request)
         content = content_from_request(request, model_type(model.type))
         model, check = services.model_save_content(
@@ -404,7 +404,7 @@ class ModelExportApi(APIView):
 class ModelVersionsApi(APIView):
     @extend_schema(operation_id="listModelVersions", responses={200: list_schema(ModelVersionFields)})
     def get(self, request, model_id):
-        model = model_for(request.user, model_id)
+        model = model_for(request.user, model_id, content=False)
         versions = model.versions.order_by("-version")
 
         def version_entry(version) -> dict:
@@ -425,7 +425,7 @@ class ModelValidateApi(APIView):
         operation_id="validateModel", request={"multipart/form-data": bytes}, responses={204: None}
     )
     def post(self, request, model_id):
-        model = model_for(request.user, model_id)
+        model = model_for(request.user, model_id, content=False)
         mtype = model_type(model.type)
         content = content_from_request(request, mtype)
         check = services.model_validate(

@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import connection
+from django.db.models import OuterRef, Q
 from django.http import Http404
 
 from modeler.roles import APS_MODELER, has_role, role_missing_message
@@ -63,22 +65,40 @@ def projects_visible_to(user):
     )
 
 
-def _fetch(user, queryset, raw_id, label: str):
-    """Role check, then the row by UUID or 404 (a malformed id is just an unknown one)."""
+def _fetch(user, queryset, raw_id, label: str, project_ref: str):
+    """Role check, then the row by UUID or 404 (a malformed id is just an unknown one).
+
+    On PostgreSQL the same query reads the codenames the user holds on the row's project
+    (`project_ref` names the project's id from the row), so the check needs no query of its own.
+    """
     if not has_role(user, APS_MODELER):
         raise PermissionDenied(role_missing_message(APS_MODELER))
     try:
         key = uuid.UUID(str(raw_id))
     except ValueError:
         raise Http404(f"{label} not found: {str(raw_id)[:60]}") from None
+    if connection.vendor == "postgresql":
+        direct = ProjectUserObjectPermission.objects.filter(user=user, content_object=OuterRef(project_ref))
+        via_groups = ProjectGroupObjectPermission.objects.filter(
+            group__user=user, content_object=OuterRef(project_ref)
+        )
+        queryset = queryset.annotate(
+            held_directly=ArraySubquery(direct.values("permission__codename")),
+            held_through_groups=ArraySubquery(via_groups.values("permission__codename")),
+        )
     row = queryset.filter(pk=key).first()
     if row is None:
         raise Http404(f"{label} not found: {key}")
     return row
 
 
-def _authorize(user, project: Project, action: ProjectAction, label: str, key) -> None:
-    held = project_permissions(user, project)
+def _held(user, row, project: Project) -> frozenset[str]:
+    if hasattr(row, "held_directly"):
+        return frozenset(row.held_directly) | frozenset(row.held_through_groups)
+    return project_permissions(user, project)
+
+
+def _authorize(user, project: Project, action: ProjectAction, label: str, key, held: frozenset[str]) -> None:
     if ProjectAction.VIEW.value not in held:
         raise Http404(f"{label} not found: {key}")
     if action.value not in held:
@@ -88,17 +108,23 @@ def _authorize(user, project: Project, action: ProjectAction, label: str, key) -
 
 def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) -> Project:
     """Fetch and authorize in one call: 403 without the role, 404 when invisible, 403 when not allowed."""
-    project = _fetch(user, Project.objects.select_related("owner"), project_id, "Project")
-    _authorize(user, project, action, "Project", project.pk)
+    project = _fetch(user, Project.objects.select_related("owner"), project_id, "Project", "pk")
+    _authorize(user, project, action, "Project", project.pk, _held(user, project, project))
     return project
 
 
-def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW) -> Model:
-    """A model through its project's permissions: 404 when the project is invisible."""
+def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW, *, content: bool = True) -> Model:
+    """A model through its project's permissions: 404 when the project is invisible.
+
+    `content=False` leaves the content out of the read (a save replaces it, a delete drops it:
+    a 1,000-task process is 450 KB the check does not need); it is read when first used.
+    """
     # The extensions and problems (large for big processes) are read only by the views that show them.
-    models = Model.objects.select_related("project__owner").defer("extensions", "problems")
-    model = _fetch(user, models, model_id, "Model")
-    _authorize(user, model.project, action, "Model", model.pk)
+    models = Model.objects.select_related("project__owner").defer(
+        "extensions", "problems", *(() if content else ("content",))
+    )
+    model = _fetch(user, models, model_id, "Model", "project_id")
+    _authorize(user, model.project, action, "Model", model.pk, _held(user, model, model.project))
     return model
 
 

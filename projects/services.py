@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import BooleanField, Case, CharField, F, Func, IntegerField, ProtectedError, Value, When
+from django.db.models.lookups import Exact
 from guardian.shortcuts import assign_perm, remove_perm
 
 from modeler.problems import Conflict, NotFound, Problem, ValidationFailed, VersionConflict, capped
@@ -324,16 +325,30 @@ def model_create(
     return model, check
 
 
-def _locked(model: Model, expected_version: int | None) -> Model:
-    """The model row, locked (after its project's row), at the version the caller read."""
+def _locked(model: Model, expected_version: int | None, content: bytes | None = None) -> Model:
+    """The model row, locked (after its project's row), at the version the caller read.
+
+    With the `content` about to be saved, PostgreSQL also says in the same read whether the
+    stored content equals it and digests the stored derived files (`_stored_as`).
+    """
     _lock_project(model.project_id)
-    current = (
+    rows = (
         Model.objects.select_for_update(of=("self",))
         .select_related("project__owner")
         .defer("content", "problems", "derived_files")
         .filter(pk=model.pk)
-        .first()
     )
+    if content is not None and connection.vendor == "postgresql":
+        rows = rows.annotate(
+            stored_same_content=Case(
+                When(Exact(_octets("content"), len(content)), then=Exact(_digest("content"), _md5(content))),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            stored_derived_length=_octets("derived_files"),
+            stored_derived_md5=_digest("derived_files"),
+        )
+    current = rows.first()
     if current is None:
         raise NotFound(f"The {model.type.lower()} '{model.name}' was deleted (by someone else).")
     if expected_version is not None:
@@ -349,11 +364,25 @@ def _refuse_stale(expected_version: int, current_version: int | None) -> None:
         )
 
 
-def _stored_as(model_id, content: bytes, derived_files: bytes) -> tuple[bool, bool]:
+def _octets(column: str) -> Func:
+    return Func(F(column), function="octet_length", output_field=IntegerField())
+
+
+def _digest(column: str) -> Func:
+    return Func(F(column), function="md5", output_field=CharField())
+
+
+def _stored_as(current: Model, content: bytes, derived_files: bytes) -> tuple[bool, bool]:
     """Whether the stored content, and the stored derived files, equal these bytes: compared by MD5
     in the database on PostgreSQL so that large values are neither read back nor sent twice
-    (equal digests of a user's own two versions only spare a version number); values of another
-    length are not digested."""
+    (equal digests of a user's own two versions only spare a version number); a content of
+    another length is not digested. `_locked` given the content has found both already."""
+    model_id = current.pk
+    if hasattr(current, "stored_same_content"):
+        same_derived = current.stored_derived_length == len(derived_files) and (
+            current.stored_derived_md5 == _md5(derived_files)
+        )
+        return bool(current.stored_same_content), same_derived
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -389,12 +418,14 @@ def _store_content(
     current.extensions, check = _complete(mtype, current.project, check, extensions, current)
     current.problems = [problem.as_json() for problem in check.problems]
     derived_files = mtype.packed_derived_files(str(current.pk), new_name, content, current.extensions)
-    same_content, same_derived = _stored_as(current.pk, content, derived_files)
+    same_content, same_derived = _stored_as(current, content, derived_files)
     # `==` alone takes 1 for true; a process's derived file holds the whole extensions as JSON,
     # so equal derived files also mean the same JSON.
     same_extensions = current.extensions == stored_extensions and same_derived
     if new_name == current.name and same_extensions and same_content:
         current.save(update_fields=["problems"])
+        # The bytes stored as they are: kept on the row for the workspace sync (no read back).
+        current.content, current.derived_files = content, derived_files
     else:
         current.name = new_name
         current.version += 1
@@ -434,7 +465,7 @@ def model_save_content(
     new_name = _check_model_name(check.name or model.name, mtype)
     try:
         with transaction.atomic():
-            current = _locked(model, expected_version)
+            current = _locked(model, expected_version, content)
             previous = current.name
             check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
     except IntegrityError:

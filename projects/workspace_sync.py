@@ -26,8 +26,9 @@ from django.db import DatabaseError, connection, transaction
 
 from modeler.timestamps import iso_utc
 from projects import workspace
-from projects.model_types import model_type
+from projects.model_types import model_type, unpack_derived_files
 from projects.models import Model, Project
+from projects.workspace_storage import LocalWorkspaceStorage
 
 logger = logging.getLogger(__name__)
 
@@ -111,29 +112,90 @@ def _committed_project(project_id) -> Project | None:
 def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None = None) -> None:
     """Rewrite the files of the touched model names from the rows that hold them now.
 
-    `saved` is the model the caller just committed, content and all: when the committed row is
-    still at its version, its files are written from it without reading the content back.
+    `saved` is the model the caller just committed, content and derived files and all: when
+    the committed row is still at its version (nothing else wrote it meanwhile), its files are
+    written from those bytes, neither read back nor made again. After the lock, one query reads
+    the project's folder and the committed (id, version) of every touched name. On the local
+    folder a file that already holds the wanted bytes is not written again (a read costs less
+    than an fsync'd write: a diagram edit leaves a process's extensions file as it is).
     """
+    names = sorted(set(touched))
     with transaction.atomic():
         _lock(project_id)
-        project = _committed_project(project_id)
-        if project is None:  # deleted meanwhile: its delete removes the folder
+        state = _committed_state(project_id, names)
+        if state is None:  # deleted meanwhile: its delete removes the folder
             return
+        folder, committed = state
         files: dict[str, bytes] = {}
         remove: list[str] = []
-        for type_name, name in set(touched):
-            rows = Model.objects.filter(project_id=project_id, type=type_name, name=name)
-            committed = rows.values_list("pk", "version").first()
-            if saved is not None and committed == (saved.pk, saved.version):
-                files.update(model_files(saved))
+        for type_name, name in names:
+            row = committed.get((type_name, name))
+            if saved is not None and row == (saved.pk, saved.version):
+                files.update(_saved_files(saved))
                 continue
-            # Read again: a delete committed since the line above leaves no row (no lock keeps it).
-            model = rows.first() if committed is not None else None
-            if model is None:
+            # Read again: a delete committed since the query above leaves no row (no lock keeps it).
+            model = Model.objects.filter(pk=row[0]).first() if row is not None else None
+            if model is None or (model.type, model.name) != (type_name, name):
                 remove.extend(model_type(type_name).file_names(name))
             else:
                 files.update(model_files(model))
-        workspace.write_files(folder_of(project), files, remove=tuple(remove))
+        workspace.write_files(folder, _unwritten(folder, files), remove=tuple(remove))
+
+
+def _committed_state(project_id, names: list[Touched]) -> tuple[PurePath, dict[Touched, tuple]] | None:
+    """The project's folder and (id, version) of the model holding each touched name, as
+    committed now (one query); None when the project is gone."""
+    models, projects = Model._meta.db_table, Project._meta.db_table
+    matches = " OR ".join(["(m.type = %s AND m.name = %s)"] * len(names)) or "false"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.owner_id, p.name, m.type, m.name, m.id, m.version FROM {projects} p "  # noqa: S608
+            f"LEFT JOIN {models} m ON m.project_id = p.id AND ({matches}) WHERE p.id = %s",
+            [*(value for pair in names for value in pair), project_id],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    owner_id, project_name = rows[0][:2]
+    pk_field = Model._meta.pk
+    committed = {
+        (type_name, name): (pk_field.to_python(pk), version)
+        for _, _, type_name, name, pk, version in rows
+        if pk is not None
+    }
+    return workspace.project_dir(owner_id, project_name), committed
+
+
+def _saved_files(saved: Model) -> dict[str, bytes]:
+    """The files of the model a save just committed, from the bytes it stored: its content and
+    the derived files it packed (made again only when the caller did not keep them)."""
+    loaded = saved.__dict__
+    if "content" not in loaded or "derived_files" not in loaded:
+        return model_files(saved)
+    derived = unpack_derived_files(saved.name, saved.derived_files)
+    if derived is None:
+        return model_files(saved)
+    mtype = model_type(saved.type)
+    files = {mtype.file_name(saved.name): bytes(saved.content)}
+    files.update((f"{mtype.folder}/{name}", data) for name, data in derived.items())
+    return files
+
+
+def _unwritten(folder: PurePath, files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` without those the local folder already holds as they are (object storage: all)."""
+    store = workspace.tree()
+    if not isinstance(store, LocalWorkspaceStorage):
+        return files
+    base = workspace.name_of(folder, store.top())
+    wanted = {}
+    for relative, data in files.items():
+        try:
+            if store.read_bytes(f"{base}/{relative}") == data:
+                continue
+        except OSError:
+            pass  # missing or unreadable: written (the write refuses what lies outside)
+        wanted[relative] = data
+    return wanted
 
 
 @_after_commit
