@@ -124,29 +124,36 @@ def _plain_keys(value: Any, max_depth: int) -> int | None:
             return 0 if math.isfinite(value) else None
         return None if kind is int and not -_INT_LIMIT < value < _INT_LIMIT else 0
     keys = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, depth = pop()
+    level: list[Any] = [value]  # the containers at `depth`, a level at a time (no recursion)
+    depth = 1
+    isfinite = math.isfinite
+    while level:
         if depth > max_depth:
             return None
-        if type(node) is dict:
-            keys += len(node)
-            children = node.values()
-        else:
-            children = node
-        for child in children:
-            kind = type(child)
-            if kind is dict or kind is list:
-                if child:
-                    push((child, depth + 1))
-                elif depth + 1 > max_depth:
+        below: list[Any] = []
+        add = below.append
+        for node in level:
+            if type(node) is dict:
+                keys += len(node)
+                children = node.values()
+            else:
+                children = node
+            for child in children:
+                kind = type(child)
+                if kind is str:
+                    continue
+                if kind is dict or kind is list:
+                    if child:
+                        add(child)
+                    elif depth + 1 > max_depth:
+                        return None
+                elif kind is float:
+                    if not isfinite(child):
+                        return None
+                elif kind is int and not -_INT_LIMIT < child < _INT_LIMIT:
                     return None
-            elif kind is float:
-                if not math.isfinite(child):
-                    return None
-            elif kind is int and not -_INT_LIMIT < child < _INT_LIMIT:
-                return None
+        level = below
+        depth += 1
     return keys
 
 

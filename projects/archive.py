@@ -477,12 +477,17 @@ def _id_map(models: Iterable[ArchiveModel]) -> dict[str, str]:
     return ids
 
 
-def _ids_in(data: bytes, ids: dict[str, str]) -> dict[str, int]:
+def _id_prefixes(ids: dict[str, str]) -> tuple[bytes, ...]:
+    """The `<type>-` prefixes of the old ids (each old id is `<type>-<uuid>`)."""
+    return tuple(sorted({old.split("-", 1)[0].encode() + b"-" for old in ids}))
+
+
+def _ids_in(data: bytes, ids: dict[str, str], prefixes: tuple[bytes, ...] | None = None) -> dict[str, int]:
     """How often each old id of `ids` occurs in `data` (as a substring), found by looking at the
-    places its `<type>-` prefix occurs only, rather than searching the bytes once per id."""
+    places its `<type>-` prefix occurs only, rather than searching the bytes once per id.
+    `prefixes` is `_id_prefixes(ids)`, made once by a caller that looks in many files."""
     found: dict[str, int] = {}
-    for prefix in {old.split("-", 1)[0] + "-" for old in ids}:
-        token = prefix.encode()
+    for token in _id_prefixes(ids) if prefixes is None else prefixes:
         length = len(token) + 36  # `<type>-<uuid>`, as _TYPED_ID matched it
         at = data.find(token)
         while at >= 0:
@@ -493,21 +498,23 @@ def _ids_in(data: bytes, ids: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def _apply_ids(content: bytes, ids: dict[str, str]) -> bytes:
-    found = _ids_in(content, ids) if ids else {}
+def _apply_ids(content: bytes, ids: dict[str, str], prefixes: tuple[bytes, ...] | None = None) -> bytes:
+    found = _ids_in(content, ids, prefixes) if ids else {}
     for old, new in ids.items():
         if old in found:
             content = content.replace(old.encode(), new.encode())
     return content
 
 
-def _remapped_extensions(model: ArchiveModel, ids: dict[str, str]) -> Any:
+def _remapped_extensions(
+    model: ArchiveModel, ids: dict[str, str], prefixes: tuple[bytes, ...] | None = None
+) -> Any:
     """`_remap` of the model's extensions document, without walking it when the file's bytes show
     that no old id is inside (the usual case: only the file's own top-level id is)."""
     document, raw = model.extensions, model.extensions_bytes
     if not ids or not isinstance(document, dict) or not raw or b"\\u" in raw:
         return _remap(document, ids)  # (with \u escapes, a string can spell an id other bytes hide)
-    found = _ids_in(raw, ids)
+    found = _ids_in(raw, ids, prefixes)
     own = document.get("id")
     if isinstance(own, str) and own in found:
         found[own] -= 1  # the occurrence that is the top-level id itself
@@ -541,7 +548,11 @@ def _new_rows(
     """The rows of an import's new models of one type (as services.model_create makes them, minus
     the workspace write, which the import does once the whole transaction has committed), with
     their checks; the type's completion runs for all of them at once when it can."""
-    sent = [_remapped_extensions(model, ids) if model.extensions is not None else ... for model in models]
+    prefixes = _id_prefixes(ids)
+    sent = [
+        _remapped_extensions(model, ids, prefixes) if model.extensions is not None else ...
+        for model in models
+    ]
     completions: Iterator[tuple[Any, list[Problem]]] | None = None
     if mtype.complete_new is not None:
         completions = mtype.complete_new(
@@ -562,7 +573,7 @@ def _new_rows(
         except ValidationFailed as exc:
             raise _refuse_in_file(model, exc) from None
         check = replace(check, problems=[*check.problems, *more])
-        content = _apply_ids(model.content, ids)
+        content = _apply_ids(model.content, ids, prefixes)
         row = Model(
             id=model.new_id,
             project=project,
