@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from projects import archive, services, workspace_sync
 from projects.models import Model, Project
 from tests.processes.conftest import process_xml
+from tests.projects.test_workspace_s3 import keys as s3_keys
+from tests.projects.test_workspace_s3 import s3  # noqa: F401  (the bucket, served by moto)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,10 @@ def test_the_import_takes_the_lock_the_workspace_writers_take(owner):
         archive._advisory_lock(project.pk)
         ours = advisory_locks()
     assert len(theirs) == 1 and ours == theirs
+
+
+def test_on_object_storage_the_import_writes_its_folder_under_the_prefix(s3, owner, workspace_dir):  # noqa: F811
+    project = archive.project_import(actor=owner, data=project_zip())
+    prefix = f"team/workspace/{owner.pk}/films/"
+    assert {key.removeprefix(prefix): data for key, data in s3_keys(s3).items()} == exported(project)
+    assert not Path(workspace_dir).exists()
