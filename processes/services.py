@@ -50,7 +50,10 @@ def _keep_stored_file(completed: mapping.Extensions, stored) -> None:
     """
     if completed != stored.extensions:
         return
-    files = unpack_derived_files(stored.name, content_store.derived_files_of(stored.pk))
+    try:
+        files = unpack_derived_files(stored.name, content_store.derived_files_of(stored.pk))
+    except ValueError:  # damaged: made again
+        return
     data = (files or {}).get(extensions_file_name(stored.name)[0])
     if data is not None and len(files) == 1:
         completed.file = (str(stored.pk), stored.name, data)

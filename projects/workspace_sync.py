@@ -172,7 +172,10 @@ def _saved_files(saved: Model) -> dict[str, bytes]:
     loaded = saved.__dict__
     if "content" not in loaded or "derived_files" not in loaded:
         return model_files(saved)
-    derived = unpack_derived_files(saved.name, saved.derived_files)
+    try:
+        derived = unpack_derived_files(saved.name, saved.derived_files)
+    except ValueError:  # damaged: made again, like any model's
+        derived = None
     if derived is None:
         return model_files(saved)
     mtype = model_type(saved.type)
@@ -186,7 +189,10 @@ def _unwritten(folder: PurePath, files: dict[str, bytes]) -> dict[str, bytes]:
     store = workspace.tree()
     if not isinstance(store, LocalWorkspaceStorage):
         return files
-    base = workspace.name_of(folder, store.top())
+    try:
+        base = workspace.name_of(folder, store.top())
+    except OSError:  # a folder outside the workspace: write_files refuses it and logs why
+        return files
     wanted = {}
     for relative, data in files.items():
         try:

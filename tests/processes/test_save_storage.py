@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from processes import mapping
 from processes.models import ProcessDefinition
 from projects import archive, duplication, releases, services
-from projects.model_types import model_type, unpack_derived_files
+from projects.model_types import model_type, pack_derived_files, unpack_derived_files
 from projects.models import Model, ModelVersion
 from tests.processes.conftest import extensions_with, process_xml, variable
 
@@ -79,6 +80,55 @@ def test_unchanged_extensions_are_left_in_place_but_a_new_json_value_is_stored(o
     version = ModelVersion.objects.get(model=third, version=third.version)
     assert version.extensions[process_id]["properties"]["var-flag"]["value"] is True
     assert_derived_files_current(third)
+
+
+def test_a_diagram_edit_keeps_the_stored_extensions_file_and_the_workspace_follows(
+    owner, rank_movie, process_dir, monkeypatch
+):
+    """A save without extensions whose extensions stay the same takes the extensions file the row
+    holds (not made again); the workspace still ends equal to the committed row: a file that
+    already holds those bytes is left as it is, a stale or missing one is written again."""
+    process_id = next(iter(rank_movie.extensions))
+    content = process_xml({"Task_1": "movies.getMovieDesc"}, process_id=process_id)
+    first, _ = services.model_save_content(actor=owner, model=rank_movie, content=content)
+    extensions_file = process_dir / "rank-movie-extensions.json"
+    content_file = process_dir / "rank-movie.bpmn20.xml"
+    kept = extensions_file.stat()
+    moved = content.replace(b'x="200"', b'x="260"')
+    with monkeypatch.context() as patch:
+
+        def not_made_again(*args):
+            raise AssertionError("the extensions file was made again")
+
+        patch.setattr(mapping, "_object_lines", not_made_again)
+        second, _ = services.model_save_content(actor=owner, model=first, content=moved)
+    assert second.version == first.version + 1
+    assert_derived_files_current(second)
+    assert content_file.read_bytes() == moved
+    assert extensions_file.stat().st_ino == kept.st_ino  # equal bytes: not written again
+    assert extensions_file.read_bytes() == made_now(second)["rank-movie-extensions.json"]
+
+    extensions_file.write_bytes(b"{}")  # drifted (a failed write, a hand edit)
+    third, _ = services.model_save_content(actor=owner, model=second, content=content)
+    assert extensions_file.read_bytes() == made_now(third)["rank-movie-extensions.json"]
+    extensions_file.unlink()
+    fourth, _ = services.model_save_content(actor=owner, model=third, content=moved)
+    assert extensions_file.read_bytes() == made_now(fourth)["rank-movie-extensions.json"]
+    assert content_file.read_bytes() == moved
+
+
+def test_a_diagram_edit_over_damaged_stored_derived_files_makes_them_again(owner, rank_movie, process_dir):
+    process_id = next(iter(rank_movie.extensions))
+    content = process_xml({"Task_1": "movies.getMovieDesc"}, process_id=process_id)
+    first, _ = services.model_save_content(actor=owner, model=rank_movie, content=content)
+    truncated = pack_derived_files("rank-movie", {"rank-movie-extensions.json": b"{}" * 50})[:-10]
+    Model._base_manager.filter(pk=first.pk).update(derived_files=truncated)
+    moved = content.replace(b'x="200"', b'x="260"')
+    second, _ = services.model_save_content(actor=owner, model=first, content=moved)
+    assert_derived_files_current(second)
+    assert (process_dir / "rank-movie-extensions.json").read_bytes() == made_now(second)[
+        "rank-movie-extensions.json"
+    ]
 
 
 def test_process_rows_follow_the_content_and_are_kept_when_it_says_the_same(owner, rank_movie):
