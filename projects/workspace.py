@@ -72,13 +72,32 @@ def write_files(
         base = name_of(folder, store.top())
         for relative, data in files.items():
             store.write_bytes(f"{base}/{relative}", data, durable)
+        emptied = set()
         for relative in remove:
             if relative not in files:
                 store.delete(f"{base}/{relative}")
+                emptied.update(
+                    str(parent) for parent in PurePosixPath(relative).parents if str(parent) != "."
+                )
+        for relative in sorted(emptied, key=len, reverse=True):  # deepest first
+            _remove_if_empty(store, f"{base}/{relative}")
         return True
     except OSError:
         logger.exception("workspace write failed under %s; rebuild_workspace will repair it", folder)
         return False
+
+
+def _remove_if_empty(store, name: str) -> None:
+    """A folder a removal left without any entry goes too (a rebuild would not make it; on object
+    storage a folder is only the prefix of its files, so there is nothing to remove)."""
+    if not isinstance(store, LocalWorkspaceStorage):
+        return
+    try:
+        folders, files = store.listdir(name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not folders and not files:
+        store.delete(name)
 
 
 def remove_tree(folder: PurePath) -> None:

@@ -66,4 +66,4 @@ def test_rename_moves_both_files(owner_api, rank_movie, process_dir):
 
 def test_delete_removes_both_files(owner_api, rank_movie, process_dir):
     assert owner_api.delete(f"{API}/models/{rank_movie.pk}").status_code == 204
-    assert list(process_dir.iterdir()) == []
+    assert not process_dir.exists()  # both files gone, and the folder they left empty
