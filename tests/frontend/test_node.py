@@ -16,7 +16,13 @@ def test_frontend_lib_under_node_test_runner():
     if node is None:
         pytest.skip("node is not installed")
     result = subprocess.run(
-        [node, "--test", "tests/frontend/test_lib.mjs", "tests/frontend/test_diff.mjs", "tests/frontend/test_run.mjs"],
+        [
+            node,
+            "--test",
+            "tests/frontend/test_lib.mjs",
+            "tests/frontend/test_diff.mjs",
+            "tests/frontend/test_run.mjs",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
