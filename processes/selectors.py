@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from connectors.models import Implementation
+from modeler.sql import db_param
 from processes.mapping import Action, action_from_entry
 from processes.models import ProcessDefinition
 from projects.models import Model
@@ -19,7 +20,7 @@ from projects.models import Model
 
 def _rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [db_param(value) for value in params])
         return cursor.fetchall()
 
 

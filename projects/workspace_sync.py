@@ -24,6 +24,7 @@ from pathlib import PurePath, PurePosixPath
 
 from django.db import DatabaseError, connection, transaction
 
+from modeler.sql import db_param
 from modeler.timestamps import iso_utc
 from projects import workspace
 from projects.model_types import model_type, unpack_derived_files
@@ -151,7 +152,7 @@ def _committed_state(project_id, names: list[Touched]) -> tuple[PurePath, dict[T
         cursor.execute(
             f"SELECT p.owner_id, p.name, m.type, m.name, m.id, m.version FROM {projects} p "  # noqa: S608
             f"LEFT JOIN {models} m ON m.project_id = p.id AND ({matches}) WHERE p.id = %s",
-            [*(value for pair in names for value in pair), project_id],
+            [*(value for pair in names for value in pair), db_param(uuid.UUID(str(project_id)))],
         )
         rows = cursor.fetchall()
     if not rows:
