@@ -32,7 +32,7 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from modeler import strict_json
 from modeler.problems import Conflict, Problem, ValidationFailed, capped
@@ -649,13 +649,9 @@ def store_project(
     return project
 
 
-def _advisory_lock(project_id) -> None:
-    """The project's workspace lock, the one `projects.workspace_sync` takes (the same key: a
-    test holds them equal), until the surrounding transaction ends."""
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+# The project's workspace lock, the one every writer of its folder takes (a name of our own, so a
+# test can make a change land just before the import's write takes it).
+_advisory_lock = workspace_sync.lock
 
 
 def _row_stamp(row: Model) -> tuple:

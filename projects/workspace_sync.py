@@ -97,8 +97,9 @@ def folder_of(project: Project) -> PurePath:
     return workspace.project_dir(project.owner_id, project.name)
 
 
-def _lock(project_id) -> None:
-    """Serialize the project's workspace writers until the surrounding transaction ends."""
+def lock(project_id) -> None:
+    """Serialize the project's workspace writers until the surrounding transaction ends (every
+    writer of a project's folder takes it: these syncs and the import's own write)."""
     if connection.vendor == "postgresql":
         key = int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
         with connection.cursor() as cursor:
@@ -122,7 +123,7 @@ def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None =
     """
     names = sorted(set(touched))
     with transaction.atomic():
-        _lock(project_id)
+        lock(project_id)
         state = _committed_state(project_id, names)
         if state is None:  # deleted meanwhile: its delete removes the folder
             return
@@ -208,7 +209,7 @@ def _unwritten(folder: PurePath, files: dict[str, bytes]) -> dict[str, bytes]:
 @_after_commit
 def sync_manifest(project_id) -> None:
     with transaction.atomic():
-        _lock(project_id)
+        lock(project_id)
         project = _committed_project(project_id)
         if project is not None:
             workspace.write_files(folder_of(project), {f"{project.name}.json": project_manifest(project)})
@@ -219,7 +220,7 @@ def rebuild(project_id, *, left: Iterable[PurePath] = ()) -> bool:
     """Rewrite the whole folder from the database and remove `left` (folders the project had
     before a rename or a change of owner). False (logged) when the disk refused a write."""
     with transaction.atomic():
-        _lock(project_id)
+        lock(project_id)
         project = _committed_project(project_id)
         if project is None:
             for folder in left:
@@ -252,7 +253,7 @@ def _other_folders_of(project: Project) -> list[PurePath]:
 def remove(project_id, folder: PurePath) -> None:
     """After a project's delete committed: its folder goes, and no later sync brings it back."""
     with transaction.atomic():
-        _lock(project_id)
+        lock(project_id)
         if _committed_project(project_id) is None:
             workspace.remove_tree(folder)
 

@@ -69,6 +69,22 @@ def demo(settings, monkeypatch):
     worker.shutdown(wait=True)
 
 
+@pytest.fixture
+def rate(demo):
+    """A process of the demo project whose task calls `ratings.rate`: described, never served."""
+    services.model_create(
+        actor=demo.owner,
+        project=demo,
+        type_name="CONNECTOR",
+        name="ratings",
+        content=json.dumps(RATINGS).encode(),
+    )
+    model, _ = services.model_create(
+        actor=demo.owner, project=demo, type_name="PROCESS", name="rate-movie", content=UNANSWERED.encode()
+    )
+    return model
+
+
 def sign_in_as_demo(page) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill(DEMO_USERNAME)
@@ -149,14 +165,7 @@ def test_the_demo_process_runs_from_the_editor(demo, new_page, screenshot, axe_c
     expect(panel).to_be_hidden()
 
 
-def test_a_run_whose_connector_never_answers_fails_at_the_task(demo, new_page, screenshot):
-    owner = demo.owner
-    services.model_create(
-        actor=owner, project=demo, type_name="CONNECTOR", name="ratings", content=json.dumps(RATINGS).encode()
-    )
-    rate, _ = services.model_create(
-        actor=owner, project=demo, type_name="PROCESS", name="rate-movie", content=UNANSWERED.encode()
-    )
+def test_a_run_whose_connector_never_answers_fails_at_the_task(demo, rate, new_page, screenshot):
     page = new_page()
     sign_in_as_demo(page)
     panel = open_run_panel(page, demo, rate)
@@ -211,14 +220,7 @@ def test_a_process_a_run_cannot_execute_is_refused_naming_the_element(demo, new_
     assert not model.runs.exists()
 
 
-def test_closing_the_panel_mid_run_stops_following_it_and_run_opens_on_the_diagram(demo, new_page):
-    owner = demo.owner
-    services.model_create(
-        actor=owner, project=demo, type_name="CONNECTOR", name="ratings", content=json.dumps(RATINGS).encode()
-    )
-    rate, _ = services.model_create(
-        actor=owner, project=demo, type_name="PROCESS", name="rate-movie", content=UNANSWERED.encode()
-    )
+def test_closing_the_panel_mid_run_stops_following_it_and_run_opens_on_the_diagram(demo, rate, new_page):
     page = new_page()
     sign_in_as_demo(page)
     page.goto(f"/projects/{demo.pk}/processes/{rate.pk}/")

@@ -146,7 +146,7 @@ def test_the_import_takes_the_lock_the_workspace_writers_take(owner):
             return set(cursor.fetchall())
 
     with transaction.atomic():
-        workspace_sync._lock(project.pk)
+        workspace_sync.lock(project.pk)
         theirs = advisory_locks()
     with transaction.atomic():
         archive._advisory_lock(project.pk)

@@ -5,7 +5,7 @@
 // and answer, the variables at the end, and on failure the message with the failing element
 // selected. Recent runs of the model can be shown again. Stored and received text is hostile:
 // every text goes in as textContent.
-import { el, csrf } from "../../workspace/dom.js";
+import { el, api } from "../../workspace/dom.js";
 import { valueText, VARIABLE_TYPES } from "../../lib/values.js";
 import { RUN_END, RUN_STATE_WORDS, durationText, flowsTaken, runPath, runValueText, runVariables } from "../../lib/run.js";
 import { processIdOf } from "./extensions.js";
@@ -14,15 +14,10 @@ const POLL_FIRST_MS = 200;
 const POLL_MAX_MS = 1000;
 const MARKERS = ["run-passed", "run-current", "run-failed"];
 
+/** The workspace's fetch (session, CSRF, JSON), with a body object even when none came back. */
 async function request(method, url, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrf() } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(url, init);
-  const data = await response.json().catch(() => ({}));
-  return { ok: response.ok, status: response.status, data };
+  const result = await api(method, url, body);
+  return { ...result, data: result.data || {} };
 }
 
 function whenText(iso) {
