@@ -7,7 +7,9 @@ the migration modeler/migrations/0001_roles.py; the admin site assigns them.
 from __future__ import annotations
 
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from rest_framework.permissions import BasePermission
 
 APS_MODELER = "APS_MODELER"
@@ -28,6 +30,19 @@ def user_roles(user) -> frozenset[str]:
         cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
         user._modeler_roles = cached
     return cached
+
+
+def role_annotations(user_field: str) -> dict[str, Exists]:
+    """Annotations that read, in the query that reads a user, which roles the user holds
+    (`user_field`: the path to the user's id); `remember_roles` takes them from the row."""
+    return {
+        f"holds_{role}": Exists(Group.objects.filter(user=OuterRef(user_field), name=role)) for role in ROLES
+    }
+
+
+def remember_roles(user, row) -> None:
+    """The roles a row annotated with `role_annotations` read, kept for `user_roles`."""
+    user._modeler_roles = frozenset(role for role in ROLES if getattr(row, f"holds_{role}"))
 
 
 def has_role(user, role: str) -> bool:

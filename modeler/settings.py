@@ -233,11 +233,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "modeler.api.authentication.SessionAuthentication",
         "modeler.api.authentication.BasicAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "modeler.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["modeler.roles.IsModeler"],
     "DEFAULT_PARSER_CLASSES": ["modeler.api.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["modeler.api.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "modeler.api.pagination.ModelingPagination",
     "EXCEPTION_HANDLER": "modeler.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,6 +3,7 @@ implementation of each service task (so a save knows which ones changed without 
 
 from django.db import models
 
+from modeler.fast_json import Decoder, Encoder
 from projects.models import Model, Project
 
 
@@ -12,6 +13,8 @@ class ProcessDefinition(models.Model):
     process_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255, blank=True, default="")
     implementations = models.JSONField(
+        encoder=Encoder,
+        decoder=Decoder,
         default=dict,
         blank=True,
         help_text="Service task id → implementation, to see which ones a save changes",

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from modeler.fast_json import Decoder, Encoder
+
 
 class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -78,9 +80,13 @@ class Model(models.Model):
     name = models.CharField(max_length=26)
     description = models.TextField(blank=True, default="")
     content = models.BinaryField(default=b"")
-    extensions = models.JSONField(null=True, blank=True)
+    extensions = models.JSONField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
     problems = models.JSONField(
-        default=list, blank=True, help_text="What the last save found (errors and warnings)"
+        encoder=Encoder,
+        decoder=Decoder,
+        default=list,
+        blank=True,
+        help_text="What the last save found (errors and warnings)",
     )
     version = models.PositiveIntegerField(default=1, help_text="Patch number of the semver version 0.0.N")
     derived_files = models.BinaryField(
@@ -116,7 +122,7 @@ class ModelVersion(models.Model):
     model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     content = models.BinaryField()
-    extensions = models.JSONField(null=True, blank=True)
+    extensions = models.JSONField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)
 

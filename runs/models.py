@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 
+from modeler.fast_json import Decoder, Encoder
 from projects.models import Model
 
 
@@ -21,12 +22,21 @@ class Run(models.Model):
     model_version = models.PositiveIntegerField(help_text="The saved version that was run")
     # The saved content and extensions, copied: a run never reads (or changes) the model again.
     content = models.BinaryField()
-    extensions = models.JSONField(null=True, blank=True)
+    extensions = models.JSONField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    input_variables = models.JSONField(default=dict)
-    variables = models.JSONField(default=dict, help_text="The variables at the end (or so far)")
-    trace = models.JSONField(default=list, help_text="Every element entered and left, with the time")
-    service_tasks = models.JSONField(default=list, help_text="Each request sent and its answer")
+    input_variables = models.JSONField(encoder=Encoder, decoder=Decoder, default=dict)
+    variables = models.JSONField(
+        encoder=Encoder, decoder=Decoder, default=dict, help_text="The variables at the end (or so far)"
+    )
+    trace = models.JSONField(
+        encoder=Encoder,
+        decoder=Decoder,
+        default=list,
+        help_text="Every element entered and left, with the time",
+    )
+    service_tasks = models.JSONField(
+        encoder=Encoder, decoder=Decoder, default=list, help_text="Each request sent and its answer"
+    )
     error = models.TextField(blank=True, default="")
     error_element_id = models.CharField(max_length=255, blank=True, default="")
     timeout_seconds = models.FloatField()

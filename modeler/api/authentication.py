@@ -1,6 +1,7 @@
 """Authentication classes of the modeling API: session (with CSRF), HTTP Basic and token.
 
-HTTP Basic goes through django-axes like the sign-in page (a locked-out caller gets 429 in the
+The token's user and the user's roles are read in one query (the role check of every call needs
+them). HTTP Basic goes through django-axes like the sign-in page (a locked-out caller gets 429 in the
 API's error shape) and remembers verified credentials for a short while, because checking a
 password costs about 1.5 s of CPU (PBKDF2 at 1,000,000 iterations) and a script sends its
 credentials with every call.
@@ -17,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from modeler.roles import remember_roles, role_annotations
 from modeler.strict_json import UNSTORABLE_TEXT
 from modeler.views import LOCKED_OUT_CODE, locked_out_message
 
@@ -95,6 +97,20 @@ class BasicAuthentication(authentication.BasicAuthentication):
                 key, {"user": user.pk, "fingerprint": _fingerprint(user)}, settings.BASIC_AUTH_CACHE_SECONDS
             )
         return (user, None)
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication; the query that reads the token and its user reads the user's roles too."""
+
+    def authenticate_credentials(self, key):
+        tokens = self.get_model().objects.select_related("user").annotate(**role_annotations("user_id"))
+        token = tokens.filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        remember_roles(token.user, token)
+        return (token.user, token)
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
