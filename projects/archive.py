@@ -544,10 +544,11 @@ def _name_conflict(name: str) -> Conflict:
 
 def _new_rows(
     actor, project: Project, mtype: ModelType, models: list[ArchiveModel], ids: dict[str, str]
-) -> list[tuple[ArchiveModel, Model, ContentCheck]]:
+) -> Iterator[tuple[ArchiveModel, Model, ContentCheck]]:
     """The rows of an import's new models of one type (as services.model_create makes them, minus
     the workspace write, which the import does once the whole transaction has committed), with
-    their checks; the type's completion runs for all of them at once when it can."""
+    their checks, one at a time as they are asked for (the insert sends each one while the next
+    is made); the type's completion runs for all of them at once when it can."""
     prefixes = _id_prefixes(ids)
     sent = [
         _remapped_extensions(model, ids, prefixes) if model.extensions is not None else ...
@@ -559,7 +560,6 @@ def _new_rows(
             project,
             [(model.name, model.check, extensions) for model, extensions in zip(models, sent, strict=True)],
         )
-    made = []
     for model, extensions in zip(models, sent, strict=True):
         check = model.check
         assert check is not None
@@ -587,8 +587,14 @@ def _new_rows(
             last_modified_by=actor.username,
             derived_files=mtype.packed_derived_files(str(model.new_id), model.name, content, extensions),
         )
-        made.append((model, row, check))
-    return made
+        yield model, row, check
+
+
+def _kept(made: Iterator[tuple[ArchiveModel, Model, ContentCheck]], kept: list) -> Iterator[Model]:
+    """The rows of `made`, each one also kept in `kept` (with its model and check) as it goes."""
+    for item in made:
+        kept.append(item)
+        yield item[1]
 
 
 def _refuse_in_file(model: ArchiveModel, exc: ValidationFailed) -> ValidationFailed:
@@ -611,8 +617,9 @@ def store_project(
     """Create the project and every (already checked) model in one transaction, then its workspace.
 
     The models are stored a type at a time, in the archive's order (types whose save needs the
-    others, processes, last): each type's rows are made (and completed) together, inserted in
-    batches, then their derived rows; the first versions are copied from the rows at the end.
+    others, processes, last): each type's rows are made (and completed) one after another, each
+    inserted as soon as it is made (the server stores it while the next is made), then their
+    derived rows; the first versions are copied from the rows at the end.
     The workspace folder is then written from the rows as they were inserted (`_write_workspace`).
     """
     project_name = _project_name(name if name not in (None, "") else archive.name)
@@ -627,9 +634,9 @@ def store_project(
             done = 0
             for type_name, group in groupby(archive.models, key=lambda model: model.type_name):
                 mtype = model_type(type_name)
-                models = list(group)
-                rows = _new_rows(actor, project, mtype, models, ids)
-                content_store.insert_models([row for _, row, _ in rows])
+                rows: list[tuple[ArchiveModel, Model, ContentCheck]] = []
+                made = _new_rows(actor, project, mtype, list(group), ids)
+                content_store.insert_models(_kept(made, rows))  # each row sent as soon as it is made
                 for model, row, _ in rows:
                     row._state.adding = False
                     done += 1

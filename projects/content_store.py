@@ -122,12 +122,18 @@ def _copy_version(cursor, model_ids: list, created_by: str) -> None:
     )
 
 
-def insert_models(rows: list[Model]) -> None:
-    """Insert new model rows (their content and derived files as binary parameters on PostgreSQL)."""
-    if not rows:
-        return
+def insert_models(rows: Iterable[Model]) -> None:
+    """Insert new model rows (their content and derived files as binary parameters on PostgreSQL).
+
+    `rows` may be made as they are asked for (an import's rows are completed one after another):
+    on PostgreSQL each row is sent as soon as it is made, in pipeline mode, so the server parses
+    and stores it (jsonb, TOAST compression) while the next row is being made, and the results
+    are read once at the end; one statement per row, whose text psycopg converts once.
+    """
     if connection.vendor != "postgresql":
-        Model.objects.bulk_create(rows, batch_size=50)
+        rows = list(rows)
+        if rows:
+            Model.objects.bulk_create(rows, batch_size=50)
         return
     now = timezone.now()
     fields = [
@@ -141,22 +147,14 @@ def insert_models(rows: list[Model]) -> None:
         "creation_date",
         "last_modified_date",
     ]
-    placeholders = "(" + ", ".join(["%s"] * len(fields) + ["%b", "%b", "%s", "%s"]) + ")"
-    with connection.wrap_database_errors, _binary_cursor() as cursor:
-        for start in range(0, len(rows), 50):
-            batch = rows[start : start + 50]
-            params: list = []
-            for row in batch:
-                row.creation_date = row.last_modified_date = now
-                params += [
-                    field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields
-                ]
-                params += [bytes(row.content), row.derived_files, now, now]
-            cursor.execute(
-                f"INSERT INTO {Model._meta.db_table} ({', '.join(columns)}) VALUES "  # noqa: S608
-                + ", ".join([placeholders] * len(batch)),
-                params,
-            )
+    placeholders = ", ".join(["%s"] * len(fields) + ["%b", "%b", "%s", "%s"])
+    sql = f"INSERT INTO {Model._meta.db_table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+    with connection.wrap_database_errors, _binary_cursor() as cursor, cursor.connection.pipeline():
+        for row in rows:
+            row.creation_date = row.last_modified_date = now
+            params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+            params += [bytes(row.content), row.derived_files, now, now]
+            cursor.execute(sql, params)
 
 
 def derived_files_of(model_id) -> bytes | None:

@@ -70,8 +70,7 @@ def write_files(
     try:
         store = tree()
         base = name_of(folder, store.top())
-        for relative, data in files.items():
-            store.write_bytes(f"{base}/{relative}", data, durable)
+        store.write_many({f"{base}/{relative}": data for relative, data in files.items()}, durable)
         emptied = set()
         for relative in remove:
             if relative not in files:
