@@ -244,6 +244,7 @@ def schema_problems(streamed: list[str], root: etree._Element) -> Iterator[Probl
 _ANY_BPMN, _ANY_BPMNDI = f"{{{BPMN_NS}}}*", f"{{{BPMNDI_NS}}}*"
 _REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
 _IMPORT = f"{_B}import"
+_OWN_TAG_PREFIXES = (_B, f"{{{BPMNDI_NS}}}")
 # Longest id we store (ProcessDefinition.process_id, and the extensions schema's key length).
 MAX_ID_LENGTH = 255
 # The valid file is the usual case: one pass collects the ids and the references, and the walks
@@ -251,25 +252,102 @@ MAX_ID_LENGTH = 255
 _UNSTRIPPED_OR_QNAME = re.compile(r"[:\s]")
 
 
-def _ids(root: etree._Element) -> tuple[set[str], list[str]]:
-    """Every id of the file and the value of every reference attribute, in one pass; refuses
-    duplicate ids and ids over MAX_ID_LENGTH (they cannot be stored).
+class _ProcessScan(NamedTuple):
+    """What one pass over a process's elements found (`_scan_process`)."""
 
-    The pass keeps no lines: `_ids_walk`, which knows them for the refusal, runs only when the
+    element: etree._Element
+    element_ids: list[str]  # every descendant's id, any namespace, the process's own excluded
+    outgoing: set[str]  # the sourceRef of every sequence flow with an id
+    incoming: set[str]  # their targetRef
+    ruled: list[tuple[str, str, etree._Element]]  # (tag, id, element) of the nodes with a flow rule
+
+
+def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan]]:
+    """One pass over the file: the id of every BPMN/BPMNDI element, the value of every reference
+    attribute they hold, and for each process what its outline needs (`_scan_process`).
+
+    A process's subtree is walked once for all of it (any namespace: its element ids include
+    extension elements'); the rest of the file (the diagram, collaborations, messages…) only
+    for BPMN and BPMNDI elements.
+    """
+    ids: list[str] = []
+    references: list[str] = []
+    processes: list[_ProcessScan] = []
+    for name, value in root.items():
+        if name == "id":
+            ids.append(value)
+        elif name in _REFERENCE_ATTRIBUTE_SET:
+            references.append(value)
+    for child in root.iterchildren(etree.Element):
+        if child.tag == _PROCESS:
+            processes.append(_scan_process(child, ids, references))
+            continue
+        for element in child.iter(_ANY_BPMN, _ANY_BPMNDI):
+            for name, value in element.items():
+                if name == "id":
+                    ids.append(value)
+                elif name in _REFERENCE_ATTRIBUTE_SET:
+                    references.append(value)
+    return ids, references, processes
+
+
+def _scan_process(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
+    """One pass over a process's elements: BPMN/BPMNDI ids and references go to `ids` and
+    `references`; the element ids, sequence flows and ruled nodes to the returned scan."""
+    element_ids: list[str] = []
+    outgoing: set[str] = set()
+    incoming: set[str] = set()
+    ruled: list[tuple[str, str, etree._Element]] = []
+    for element in process.iter(etree.Element):
+        tag = element.tag
+        if tag.startswith(_OWN_TAG_PREFIXES):
+            element_id = source = target = None
+            for name, value in element.items():
+                if name == "id":
+                    element_id = value
+                elif name in _REFERENCE_ATTRIBUTE_SET:
+                    references.append(value)
+                    if name == "sourceRef":
+                        source = value
+                    elif name == "targetRef":
+                        target = value
+            if element_id is None:
+                continue
+            ids.append(element_id)
+        else:
+            element_id = element.get("id")
+            if element_id is None:
+                continue
+        if element is process:
+            continue
+        element_ids.append(element_id)
+        if tag == _SEQUENCE_FLOW:
+            outgoing.add(source or "")
+            incoming.add(target or "")
+        elif tag in _RULED_TAG_SET:
+            ruled.append((tag, element_id, element))
+    outgoing.discard("")
+    incoming.discard("")
+    return _ProcessScan(process, element_ids, outgoing, incoming, ruled)
+
+
+def _unique_ids(root: etree._Element, found: list[str]) -> set[str]:
+    """The ids as a set; refuses duplicate ids and ids over MAX_ID_LENGTH (they cannot be stored).
+
+    The scan keeps no lines: `_ids_walk`, which knows them for the refusal, runs only when the
     ids hold a duplicate or a long one.
     """
-    found: list[str] = []
-    references: list[str] = []
-    for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
-        for name, value in element.items():
-            if name == "id":
-                found.append(value)
-            elif name in _REFERENCE_ATTRIBUTE_SET:
-                references.append(value)
     ids = set(found)
     if len(ids) == len(found) and max(map(len, found), default=0) <= MAX_ID_LENGTH:
-        return ids, references
-    return _ids_walk(root), references
+        return ids
+    return _ids_walk(root)
+
+
+def _ids(root: etree._Element) -> tuple[set[str], list[str]]:
+    """Every id of the file and the value of every reference attribute (`_scan`); refuses
+    duplicate ids and ids over MAX_ID_LENGTH."""
+    found, references, _ = _scan(root)
+    return _unique_ids(root, found), references
 
 
 def _ids_walk(root: etree._Element) -> set[str]:
@@ -507,32 +585,27 @@ def _flow_problems(nodes: list[tuple[str, str]], incoming: set[str], outgoing: s
                 yield _flow_problem("Flow node has no outgoing flow", node, "connect it to the next step")
 
 
-_RULED_TAGS = (*_FLOW_NODE_TAGS, _START, _END, _BOUNDARY)
+_RULED_TAG_SET = frozenset((*_FLOW_NODE_TAGS, _START, _END, _BOUNDARY))
 
 
 def _process_outline(process: etree._Element) -> tuple[ProcessOutline, Iterator[Problem]]:
-    """One process's element ids, service tasks (document order) and its name and flow problems.
+    """One process's element ids, service tasks (document order) and its name and flow problems."""
+    return _outline_of(_scan_process(process, [], []))
 
-    The flows are counted from the sequence flows' references, then one pass over the flow nodes. A node with an incoming and an outgoing flow breaks no flow rule (nor does a
-    start event with only an outgoing one, an end event with only an incoming one, a boundary
-    event with an outgoing one), so `_flow_rule` is worked out only for the other nodes.
+
+def _outline_of(scan: _ProcessScan) -> tuple[ProcessOutline, Iterator[Problem]]:
+    """A process's outline and its name and flow problems, from its scan.
+
+    A node with an incoming and an outgoing flow breaks no flow rule (nor does a start event
+    with only an outgoing one, an end event with only an incoming one, a boundary event with an
+    outgoing one), so `_flow_rule` is worked out only for the other nodes.
     """
+    process = scan.element
     process_id = process.get("id", "")
-    outgoing: set[str] = set()
-    incoming: set[str] = set()
-    for flow in process.iter(_SEQUENCE_FLOW):
-        if flow.get("id") is not None:
-            outgoing.add(flow.get("sourceRef") or "")
-            incoming.add(flow.get("targetRef") or "")
-    outgoing.discard("")
-    incoming.discard("")
+    incoming, outgoing = scan.incoming, scan.outgoing
     tasks: list[ServiceTask] = []
     nodes: list[tuple[str, str]] = []  # (rule, id) of the nodes that may break their rule
-    for element in process.iter(*_RULED_TAGS):
-        element_id = element.get("id")
-        if element_id is None:
-            continue
-        tag = element.tag
+    for tag, element_id, element in scan.ruled:
         if tag == _START:
             suspect = element_id in incoming or element_id not in outgoing
         elif tag == _END:
@@ -556,23 +629,23 @@ def _process_outline(process: etree._Element) -> tuple[ProcessOutline, Iterator[
     outline = ProcessOutline(
         id=process_id,
         name=process.get("name", ""),
-        element_ids=frozenset(
-            element_id
-            for element in process.iter(etree.Element)
-            if (element_id := element.get("id")) is not None and element is not process
-        ),
+        element_ids=frozenset(scan.element_ids),
         service_tasks=tuple(tasks),
     )
     return outline, chain(_name_problems(process), _flow_problems(nodes, incoming, outgoing))
 
 
-def outline(root: etree._Element, problems: Iterable[Problem] = ()) -> BpmnOutline:
+def outline(
+    root: etree._Element, problems: Iterable[Problem] = (), scans: list[_ProcessScan] | None = None
+) -> BpmnOutline:
     """Processes, their element ids and service tasks; `problems` then the flow and name problems,
-    cut at MAX_PROBLEMS (stored, not refused)."""
+    cut at MAX_PROBLEMS (stored, not refused). `scans`: the processes' scans when `_scan` made them."""
+    if scans is None:
+        scans = [_scan_process(process, [], []) for process in root.iterchildren(_PROCESS)]
     processes = []
     found: list[Iterable[Problem]] = []
-    for process in root.iterchildren(_PROCESS):
-        process_outline, process_problems = _process_outline(process)
+    for scan in scans:
+        process_outline, process_problems = _outline_of(scan)
         processes.append(process_outline)
         found.append(process_problems)
     if not processes:
@@ -603,8 +676,10 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     """
     root, streamed = _parse_validated(data)
     check_root(root)
-    ids, references = _ids(root)
-    return outline(root, chain(schema_problems(streamed, root), reference_problems(root, ids, references)))
+    found, references, scans = _scan(root)
+    ids = _unique_ids(root, found)
+    problems = chain(schema_problems(streamed, root), reference_problems(root, ids, references))
+    return outline(root, problems, scans)
 
 
 def check_process(content: bytes) -> ContentCheck:
