@@ -50,8 +50,12 @@ def _keep_stored_file(completed: mapping.Extensions, stored) -> None:
     """
     if completed != stored.extensions:
         return
+    # Read with the locked row on PostgreSQL (projects.services._locked_row), else read now.
+    packed = getattr(stored, "stored_derived_files", None)
+    if packed is None:
+        packed = content_store.derived_files_of(stored.pk)
     try:
-        files = unpack_derived_files(stored.name, content_store.derived_files_of(stored.pk))
+        files = unpack_derived_files(stored.name, packed)
     except ValueError:  # damaged: made again
         return
     data = (files or {}).get(extensions_file_name(stored.name)[0])

@@ -332,16 +332,19 @@ def _locked(model: Model, expected_version: int | None, content: bytes | None = 
     """The model row, locked (after its project's row), at the version the caller read.
 
     With the `content` about to be saved, the same read digests the stored content when it has
-    the new one's length, and the stored derived files (`_stored_as` compares them). On
-    PostgreSQL it is one statement written out (the ORM took longer to compile it than to run it).
+    the new one's length, and the stored derived files (`_stored_as` compares them, a diagram
+    edit keeps them). On PostgreSQL it is one statement written out, which locks the project's
+    row first (the ORM took longer to compile it than to run it).
     """
-    _lock_project(model.project_id)
     # The project the caller resolved (through the permission check) is the locked one: only its
     # id is used, so it is not read again.
     project = model._state.fields_cache.get("project")
     if connection.vendor == "postgresql":
-        current = _locked_row(model.pk, content)
+        current = _locked_row(model.project_id, model.pk, content)
+        if current is None:
+            _lock_project(model.project_id)  # 404 naming the project when it is the one deleted
     else:
+        _lock_project(model.project_id)
         rows = Model.objects.select_for_update(of=("self",)).defer(*_UNLOCKED_COLUMNS)
         current = rows.filter(pk=model.pk).order_by().first()
     if current is None:
@@ -353,7 +356,11 @@ def _locked(model: Model, expected_version: int | None, content: bytes | None = 
     return current
 
 
-def _locked_row(model_id, content: bytes | None) -> Model | None:
+def _locked_row(project_id, model_id, content: bytes | None) -> Model | None:
+    """The model's row, locked after its project's row (shared), or None when either is gone.
+
+    The project's lock is a one-time filter of the statement, taken before the model's row is
+    read and locked: the order every writer follows."""
     columns = [f.column for f in Model._meta.concrete_fields if f.name not in _UNLOCKED_COLUMNS]
     params: list = []
     if content is not None:
@@ -362,10 +369,15 @@ def _locked_row(model_id, content: bytes | None) -> Model | None:
             "CASE WHEN octet_length(content) = %s THEN md5(content) END AS stored_content_md5",
             "octet_length(derived_files) AS stored_derived_length",
             "md5(derived_files) AS stored_derived_md5",
+            "derived_files AS stored_derived_files",
         ]
         params.append(len(content))
-    sql = f"SELECT {', '.join(columns)} FROM {Model._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608
-    return next(iter(Model.objects.raw(sql, [*params, model_id])), None)
+    sql = (
+        "WITH project AS (SELECT id FROM projects_project WHERE id = %s FOR SHARE) "  # noqa: S608
+        f"SELECT {', '.join(columns)} FROM {Model._meta.db_table} "
+        "WHERE id = %s AND EXISTS (SELECT 1 FROM project) FOR UPDATE"
+    )
+    return next(iter(Model.objects.raw(sql, [project_id, *params, model_id])), None)
 
 
 def _refuse_stale(expected_version: int, current_version: int | None) -> None:

@@ -124,3 +124,14 @@ def test_a_save_racing_a_delete_gets_404(owner, project, movies, deleted):
     assert "was deleted" in response.json()["message"]
     assert not Model.objects.filter(pk=movies.pk).exists()
     assert Project.objects.filter(pk=project.pk).exists() == (deleted == "model")
+
+
+@pytest.mark.django_db
+def test_a_save_after_its_project_was_deleted_is_404_naming_the_project(owner, project, movies):
+    from modeler.problems import NotFound
+
+    model = Model.objects.select_related("project").get(pk=movies.pk)
+    Project.objects.filter(pk=project.pk).delete()
+    with pytest.raises(NotFound, match="project was deleted"):
+        services.model_save_content(actor=owner, model=model, content=FIXTURE.read_bytes())
+    assert not Model.objects.filter(pk=movies.pk).exists()
