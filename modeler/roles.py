@@ -7,9 +7,7 @@ the migration modeler/migrations/0001_roles.py; the admin site assigns them.
 from __future__ import annotations
 
 from django.contrib.auth.mixins import AccessMixin
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from rest_framework.permissions import BasePermission
 
 APS_MODELER = "APS_MODELER"
@@ -32,16 +30,19 @@ def user_roles(user) -> frozenset[str]:
     return cached
 
 
-def role_annotations(user_field: str) -> dict[str, Exists]:
-    """Annotations that read, in the query that reads a user, which roles the user holds
-    (`user_field`: the path to the user's id); `remember_roles` takes them from the row."""
-    return {
-        f"holds_{role}": Exists(Group.objects.filter(user=OuterRef(user_field), name=role)) for role in ROLES
-    }
+def role_columns(user_id_column: str) -> tuple[str, list[str]]:
+    """SQL columns `holds_<role>` saying which roles the user whose id is `user_id_column`
+    holds, and their parameters: read in the query that reads the user (`remember_roles`)."""
+    columns = [
+        "EXISTS (SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "  # noqa: S608
+        f"WHERE ug.user_id = {user_id_column} AND g.name = %s) AS \"holds_{role}\""
+        for role in ROLES
+    ]
+    return ", ".join(columns), list(ROLES)
 
 
 def remember_roles(user, row) -> None:
-    """The roles a row annotated with `role_annotations` read, kept for `user_roles`."""
+    """The roles a row read with `role_columns` says the user holds, kept for `user_roles`."""
     user._modeler_roles = frozenset(role for role in ROLES if getattr(row, f"holds_{role}"))
 
 

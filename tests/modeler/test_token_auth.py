@@ -23,7 +23,7 @@ def test_the_token_user_and_roles_are_one_query(client, owner):
     sql = [q["sql"] for q in queries.captured_queries]
     # the token with its user and roles, then the page of projects: no query of its own for the roles
     assert len(sql) == 2, sql
-    assert '"authtoken_token"' in sql[0] and '"auth_group"' in sql[0], sql[0]
+    assert "authtoken_token" in sql[0] and "auth_group" in sql[0], sql[0]
     assert '"projects_project"' in sql[1], sql[1]
 
 
