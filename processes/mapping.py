@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ import jsonschema
 
 from modeler.problems import Problem, ValidationFailed, capped
 from modeler.schema_problems import schema_problems
-from processes.bpmn import BpmnOutline
+from processes.bpmn import BpmnOutline, ProcessOutline
 
 SCHEMA_PATH = Path(__file__).with_name("process-extensions-schema.json")
 VALIDATOR_SET = "Process extensions validator"
@@ -350,38 +352,181 @@ def complete_extensions(
     catalog: Mapping[str, Action],
     previous_implementations: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The extensions to store with this BPMN content (a new map; the argument is not changed)."""
-    # The argument is never changed: entries and mappings that change are rebuilt, not mutated.
+    """The extensions to store with this BPMN content (a new map; the argument is not changed).
+
+    Each process's entry is made in canonical order as it is completed (`_completed_entry`);
+    anything out of the ordinary is completed step by step, by the rules, then put in order.
+    Equal mappings are one object in the result, shared with the argument where it holds
+    them in order: neither the argument nor the result is ever changed in place.
+    """
     completed = dict(extensions)
     notes = list(getattr(extensions, "notes", ()))
     _bind_legacy(bpmn, completed, notes)
+    bound = dict(completed)
+    made = {}
     for process in bpmn.processes:
-        entry = {key: {} for key in _ENTRY_KEYS} | dict(completed.get(process.id) or {})
-        # Mappings and constants of elements deleted from the diagram go with them.
-        for key in ("mappings", "constants"):
-            entry[key] = {
-                element: value for element, value in entry[key].items() if element in process.element_ids
-            }
-        variable_names = _variable_names(entry)
-        mappings = entry["mappings"]
-        rows_written = sum(_row_count(mapping) for mapping in mappings.values())
-        for task in process.service_tasks:
-            action = catalog.get(task.implementation or "")
-            if action is None:
-                continue
-            if task.id not in mappings:
-                rows = automatic_rows(action, variable_names)
-                if rows["inputs"] or rows["outputs"]:
-                    mappings[task.id] = rows
-                    rows_written += _row_count(rows)
-            elif previous_implementations.get(task.id) not in (None, task.implementation):
-                rows_written -= _row_count(mappings[task.id])
-                mappings[task.id] = _rebind(mappings[task.id], action, variable_names)
-                rows_written += _row_count(mappings[task.id])
-            if rows_written > MAX_MAPPING_ROWS:
-                raise _too_many_rows(process.id, rows_written)
-        completed[process.id] = entry
+        entry = _completed_entry(process, completed.get(process.id) or {}, catalog, previous_implementations)
+        if entry is None:
+            return _completed_by_the_rules(bpmn, bound, catalog, previous_implementations, notes)
+        completed[process.id] = made[process.id] = entry
+    try:
+        result = {
+            process_id: made[process_id] if process_id in made else _canonical_entry(completed[process_id])
+            for process_id in sorted(completed)
+        }
+    except Exception:  # noqa: BLE001 - what the rules raise, they raise again
+        return _completed_by_the_rules(bpmn, bound, catalog, previous_implementations, notes)
+    return Extensions(result, notes, in_canonical_order=True)
+
+
+def _completed_by_the_rules(
+    bpmn: BpmnOutline,
+    completed: dict[str, Any],
+    catalog: Mapping[str, Action],
+    previous_implementations: Mapping[str, str],
+    notes: list[Problem],
+) -> Extensions:
+    """`complete_extensions` step by step: each task in turn, then `canonical` (`completed`: the
+    extensions with their pre-2020 entry bound)."""
+    for process in bpmn.processes:
+        completed[process.id] = _completed_entry_by_the_rules(
+            process, completed.get(process.id) or {}, catalog, previous_implementations
+        )
     return Extensions(canonical(completed), notes, in_canonical_order=True)
+
+
+def _completed_entry(
+    process: ProcessOutline,
+    stored: Mapping[str, Any],
+    catalog: Mapping[str, Action],
+    previous_implementations: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """One process's entry completed, in canonical order: `_canonical_entry` of
+    `_completed_entry_by_the_rules`, without its per-task steps when no task needs one.
+
+    The tasks that get automatic rows share one mapping per implementation. Rows are counted
+    once, while the mappings are put in order. None when the rows could have passed
+    MAX_MAPPING_ROWS at any step, or anything is out of the ordinary (tasks sharing an id,
+    mappings that are not a map, an exception): then the rules say what happens.
+    """
+    try:
+        entry = {key: {} for key in _ENTRY_KEYS} | dict(stored)
+        element_ids = process.element_ids
+        mappings, constants = entry["mappings"], entry["constants"]
+        tasks = process.service_tasks
+        ids = list(map(_TASK_ID, tasks))
+        if type(mappings) is not dict or type(constants) is not dict or len(set(ids)) != len(ids):
+            return None
+        # Mappings and constants of elements deleted from the diagram go with them.
+        mappings = _kept(mappings, element_ids)
+        constants = _kept(constants, element_ids)
+        implementations = list(map(_TASK_IMPLEMENTATION, tasks))
+        names = implementations  # what the catalog is asked for: `task.implementation or ""`
+        if "" in catalog or None in catalog:
+            names = [implementation or "" for implementation in implementations]
+        actions = list(map(catalog.get, names))
+        variable_names = _variable_names(entry)
+        net = grown = 0  # rows added less rows removed; rows added
+        befores = list(map(previous_implementations.get, ids))
+        if befores != implementations and befores.count(None) != len(befores):  # some changed
+            for task_id, implementation, action, before in zip(
+                ids, implementations, actions, befores, strict=True
+            ):
+                if action is None or task_id not in mappings or before in (None, implementation):
+                    continue
+                rows = _row_count(mappings[task_id])
+                mappings[task_id] = _rebind(mappings[task_id], action, variable_names)
+                change = _row_count(mappings[task_id]) - rows
+                net += change
+                grown += max(change, 0)
+        if not all(map(mappings.__contains__, ids)):
+            automatic: dict[str, tuple[dict[str, Any], int] | None] = {}  # by implementation
+            for task_id, name, action in zip(ids, names, actions, strict=True):
+                if action is None or task_id in mappings:
+                    continue
+                if name not in automatic:
+                    automatic[name] = _automatic_mapping(action, variable_names)
+                made = automatic[name]
+                if made is not None:
+                    mappings[task_id] = made[0]
+                    net += made[1]
+                    grown += made[1]
+        ordered, rows = _canonical_mappings(mappings)
+        # The count before completing was rows - net; it never went above that plus what was added.
+        if rows - net + grown > MAX_MAPPING_ROWS:
+            return None
+        canonical_entry = _ordered(entry, _ENTRY_KEYS)
+        canonical_entry["properties"] = _canonical_properties(entry.get("properties") or {})
+        canonical_entry["mappings"] = ordered
+        canonical_entry["constants"] = _canonical_constants(constants)
+        return canonical_entry
+    except Exception:  # noqa: BLE001 - the rules raise it again, or what comes first
+        return None
+
+
+def _kept(items: dict[str, Any], element_ids: frozenset[str]) -> dict[str, Any]:
+    """The items of the elements still in the diagram (a new map)."""
+    if element_ids.issuperset(items):
+        return dict(items)
+    return {element: value for element, value in items.items() if element in element_ids}
+
+
+_TASK_ID = attrgetter("id")
+_TASK_IMPLEMENTATION = attrgetter("implementation")
+
+
+def _automatic_mapping(action: Action, variable_names: set[str]) -> tuple[dict[str, Any], int] | None:
+    """`automatic_rows` in canonical order and its row count; None when it has no row."""
+    inputs, outputs = _automatic_names(action, variable_names)
+    if not inputs and not outputs:
+        return None
+    rows = {
+        "inputs": {name: {"type": "variable", "value": name} for name in inputs},
+        "outputs": {name: {"type": "variable", "value": name} for name in outputs},
+    }
+    return rows, len(inputs) + len(outputs)
+
+
+def _automatic_names(action: Action, variable_names: set[str]) -> tuple[list[str], list[str]]:
+    """The input and output names `automatic_rows` maps, in canonical (sorted) order."""
+    return (
+        sorted({p.name for p in action.inputs if p.name in variable_names}),
+        sorted({p.name for p in action.outputs if p.name in variable_names}),
+    )
+
+
+def _completed_entry_by_the_rules(
+    process: ProcessOutline,
+    stored: Mapping[str, Any],
+    catalog: Mapping[str, Action],
+    previous_implementations: Mapping[str, str],
+) -> dict[str, Any]:
+    """The save rules for one process's entry, step by step (not in canonical order)."""
+    entry = {key: {} for key in _ENTRY_KEYS} | dict(stored)
+    # Mappings and constants of elements deleted from the diagram go with them.
+    for key in ("mappings", "constants"):
+        entry[key] = {
+            element: value for element, value in entry[key].items() if element in process.element_ids
+        }
+    variable_names = _variable_names(entry)
+    mappings = entry["mappings"]
+    rows_written = sum(_row_count(mapping) for mapping in mappings.values())
+    for task in process.service_tasks:
+        action = catalog.get(task.implementation or "")
+        if action is None:
+            continue
+        if task.id not in mappings:
+            rows = automatic_rows(action, variable_names)
+            if rows["inputs"] or rows["outputs"]:
+                mappings[task.id] = rows
+                rows_written += _row_count(rows)
+        elif previous_implementations.get(task.id) not in (None, task.implementation):
+            rows_written -= _row_count(mappings[task.id])
+            mappings[task.id] = _rebind(mappings[task.id], action, variable_names)
+            rows_written += _row_count(mappings[task.id])
+        if rows_written > MAX_MAPPING_ROWS:
+            raise _too_many_rows(process.id, rows_written)
+    return entry
 
 
 # --- checking (SPEC §5) ---------------------------------------------------------------------
@@ -591,48 +736,155 @@ def _extension_problems(
         entry = extensions.get(process.id) or {}
         yield from _variable_problems(process.id, entry)
         variables = {v.get("name"): v for v in (entry.get("properties") or {}).values()}
-        mappings = entry.get("mappings") or {}
-        for element_id in list(mappings) + list(entry.get("constants") or {}):
-            if element_id not in process.element_ids:
+        if not _tasks_and_mappings_pass(process, entry, variables, catalog):
+            yield from _task_and_mapping_problems(process, entry, variables, catalog)
+
+
+def _task_and_mapping_problems(
+    process: ProcessOutline,
+    entry: Mapping[str, Any],
+    variables: dict[Any, Any],
+    catalog: Mapping[str, Action],
+) -> Iterator[Problem]:
+    """The problems of a process's mappings, constants and service tasks, one by one."""
+    mappings = entry.get("mappings") or {}
+    for element_id in list(mappings) + list(entry.get("constants") or {}):
+        if element_id not in process.element_ids:
+            yield _problem(
+                f"Unknown task in process extensions: {element_id}",
+                f"The extensions for process '{process.id}' contains mappings for an unknown task "
+                f"'{element_id}'",
+                element_id,
+            )
+    tasks = {task.id: task for task in process.service_tasks}
+    for task in process.service_tasks:
+        if task.implementation is None:
+            continue
+        action = catalog.get(task.implementation)
+        if action is None:
+            yield _problem(
+                f"Invalid service implementation on service '{task.id}'",
+                f"The implementation '{task.implementation[:200]}' of '{task.id}' is not a "
+                "<connector>.<action> of this project; choose one in the implementation list",
+                task.id,
+            )
+            continue
+        mapping = mappings.get(task.id) or {}
+        if mapping.get("mappingType") in ("MAP_ALL", "MAP_ALL_INPUTS"):
+            continue
+        inputs = mapping.get("inputs") or {}
+        for parameter in action.inputs:
+            row = inputs.get(parameter.name)
+            if parameter.required and (row is None or row.get("value") in (None, "")):
                 yield _problem(
-                    f"Unknown task in process extensions: {element_id}",
-                    f"The extensions for process '{process.id}' contains mappings for an unknown task "
-                    f"'{element_id}'",
-                    element_id,
-                )
-        tasks = {task.id: task for task in process.service_tasks}
-        for task in process.service_tasks:
-            if task.implementation is None:
-                continue
-            action = catalog.get(task.implementation)
-            if action is None:
-                yield _problem(
-                    f"Invalid service implementation on service '{task.id}'",
-                    f"The implementation '{task.implementation[:200]}' of '{task.id}' is not a "
-                    "<connector>.<action> of this project; choose one in the implementation list",
+                    f"Required input '{parameter.name}' of {action.implementation} is not mapped on "
+                    f"'{task.id}'",
+                    f"Map the required input '{parameter.name}' of {action.implementation} on "
+                    f"'{task.id}' to a process variable or a value",
                     task.id,
                 )
-                continue
-            mapping = mappings.get(task.id) or {}
-            if mapping.get("mappingType") in ("MAP_ALL", "MAP_ALL_INPUTS"):
-                continue
-            inputs = mapping.get("inputs") or {}
-            for parameter in action.inputs:
-                row = inputs.get(parameter.name)
-                if parameter.required and (row is None or row.get("value") in (None, "")):
-                    yield _problem(
-                        f"Required input '{parameter.name}' of {action.implementation} is not mapped on "
-                        f"'{task.id}'",
-                        f"Map the required input '{parameter.name}' of {action.implementation} on "
-                        f"'{task.id}' to a process variable or a value",
-                        task.id,
-                    )
-        for element_id, mapping in mappings.items():
-            if element_id not in process.element_ids:
-                continue
-            task = tasks.get(element_id)
-            action = catalog.get(task.implementation or "") if task else None
-            yield from _mapping_problems(process.id, element_id, mapping, variables, action)
+    for element_id, mapping in mappings.items():
+        if element_id not in process.element_ids:
+            continue
+        task = tasks.get(element_id)
+        action = catalog.get(task.implementation or "") if task else None
+        yield from _mapping_problems(process.id, element_id, mapping, variables, action)
+
+
+def _tasks_and_mappings_pass(
+    process: ProcessOutline,
+    entry: Mapping[str, Any],
+    variables: dict[Any, Any],
+    catalog: Mapping[str, Action],
+) -> bool:
+    """True when the checks of `_extension_problems` after the variables find nothing in this
+    process (then they are not run one by one; False says nothing, and they are).
+
+    Tasks are taken by implementation, and each distinct mapping is checked once per action, as
+    those checks do: mappings that are one object (completing shares equal ones) by identity,
+    equal mappings of plain JSON through a few templates. Anything out of the ordinary (tasks
+    sharing an id, a mapping that is not an object, an exception) answers False.
+    """
+    try:
+        mappings = entry.get("mappings") or {}
+        constants = entry.get("constants") or {}
+        if type(mappings) is not dict or type(constants) is not dict:
+            return False
+        element_ids = process.element_ids
+        if not (element_ids.issuperset(mappings) and element_ids.issuperset(constants)):
+            return False  # unknown tasks
+        tasks = process.service_tasks
+        ids = list(map(_TASK_ID, tasks))
+        if len(set(ids)) != len(ids):
+            return False
+        implementations = list(map(_TASK_IMPLEMENTATION, tasks))
+        groups: dict[str | None, list[str]] = {}
+        if implementations and implementations.count(implementations[0]) == len(implementations):
+            groups[implementations[0]] = ids
+        else:
+            for task_id, implementation in zip(ids, implementations, strict=True):
+                group = groups.get(implementation)
+                if group is None:
+                    groups[implementation] = [task_id]
+                else:
+                    group.append(task_id)
+        for implementation, group in groups.items():
+            action = catalog.get(implementation or "")
+            if implementation is not None and action is None:
+                return False  # an invalid implementation
+            found = list(map(mappings.get, group))
+            if None in found and any(mappings.get(task_id, ...) is None for task_id in group):
+                return False  # a null mapping
+            if implementation is not None and any(p.required for p in action.inputs) and None in found:  # type: ignore[union-attr]
+                return False  # a task without a mapping, so without its required inputs
+            distinct = dict(zip(map(id, found), found, strict=True))
+            distinct.pop(id(None), None)
+            if not _mappings_pass(
+                process.id, group[0], distinct.values(), variables, action, implementation is not None
+            ):
+                return False
+        others = mappings.keys() - set(ids)  # mappings of elements that are no service task
+        if others:
+            return _mappings_pass(process.id, "", [mappings[key] for key in others], variables, None, False)
+        return True
+    except Exception:  # noqa: BLE001 - checked one by one, which says what is wrong
+        return False
+
+
+def _mappings_pass(
+    process_id: str,
+    element_id: str,
+    mappings: Iterable[Any],
+    variables: dict[Any, Any],
+    action: Action | None,
+    required: bool,
+) -> bool:
+    """Each mapping passes `_mapping_problems` with this action, and (`required`) maps the
+    action's required inputs unless its mapping type maps them all."""
+    templates: list[tuple[dict[str, Any], bool]] = []
+    made = hits = 0
+    for mapping in mappings:
+        for template, passes in templates:  # noqa: B007 - the one found is used after the loop
+            if mapping == template:
+                hits += 1
+                break
+        else:
+            made += 1
+            passes = not _mapping_problems(process_id, element_id, mapping, variables, action)
+            if passes and required and mapping.get("mappingType") not in ("MAP_ALL", "MAP_ALL_INPUTS"):
+                inputs = mapping.get("inputs") or {}
+                for parameter in action.inputs:  # type: ignore[union-attr]
+                    row = inputs.get(parameter.name)
+                    if parameter.required and (row is None or row.get("value") in (None, "")):
+                        passes = False
+            if made > 2 * _SHARED_MAPPINGS and hits < made:
+                templates = []
+            elif _plain(mapping):
+                templates.insert(0, (mapping, passes))
+                del templates[_SHARED_MAPPINGS:]
+        if not passes:
+            return False
+    return True
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -678,43 +930,121 @@ def _row_in_order(rows: dict[str, Any]) -> bool:
     return True
 
 
+def _plain(value: Any) -> bool:
+    """Only dicts of string keys, strings and null: what `==` to it is the same JSON (no 1 for a
+    true, no 1.0 for a 1), so has the same canonical form, file and problems."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            pending.extend(item.values())
+        elif item is not None and type(item) is not str:
+            return False
+    return True
+
+
+_SHARED_MAPPINGS = 4  # the templates a pass over mappings keeps
+
+
+def _canonical_mappings(mappings: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """`{key: _mapping(mappings[key]) for key in sorted(mappings)}`, and their rows all told.
+
+    Processes repeat the same mapping on many tasks: a canonical mapping of plain JSON
+    (`_plain`) is given to each mapping equal to it (one `==`, in C) instead of a copy each;
+    a few are kept, the most recent first. Mappings are never changed in place, so they are
+    shared between tasks (and with the argument)."""
+    ordered = {}
+    rows = 0
+    shared: list[tuple[dict[str, Any], int]] = []
+    made = hits = 0
+    for key in sorted(mappings):
+        mapping = mappings[key]
+        for template, count in shared:  # noqa: B007 - the one found is used after the loop
+            if mapping == template:
+                hits += 1
+                break
+        else:
+            template = _mapping(mapping)
+            count = _row_count(template)
+            made += 1
+            if made > 2 * _SHARED_MAPPINGS and hits < made:
+                shared = []  # each mapping its own: no more tries
+            elif _plain(template):
+                shared.insert(0, (template, count))
+                del shared[_SHARED_MAPPINGS:]
+        ordered[key] = template
+        rows += count
+    return ordered, rows
+
+
+def _canonical_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: _ordered(properties[key], _VARIABLE_KEYS)
+        for key in sorted(properties, key=lambda k: (str(properties[k].get("name", "")), k))
+    }
+
+
+def _canonical_constants(constants: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: {name: _ordered(constants[key][name], ("value",)) for name in sorted(constants[key])}
+        for key in sorted(constants)
+    }
+
+
+def _canonical_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    ordered = _ordered(entry, _ENTRY_KEYS)
+    ordered["properties"] = _canonical_properties(ordered.get("properties") or {})
+    ordered["mappings"] = _canonical_mappings(ordered.get("mappings") or {})[0]
+    ordered["constants"] = _canonical_constants(ordered.get("constants") or {})
+    return ordered
+
+
 def canonical(extensions: Mapping[str, Any]) -> dict[str, Any]:
     """The inner map with every key in its stable place (sorted ids, known fields first)."""
-    result = {}
-    for process_id in sorted(extensions):
-        entry = _ordered(extensions[process_id], _ENTRY_KEYS)
-        properties = entry.get("properties") or {}
-        entry["properties"] = {
-            key: _ordered(properties[key], _VARIABLE_KEYS)
-            for key in sorted(properties, key=lambda k: (str(properties[k].get("name", "")), k))
-        }
-        mappings = entry.get("mappings") or {}
-        entry["mappings"] = {key: _mapping(mappings[key]) for key in sorted(mappings)}
-        constants = entry.get("constants") or {}
-        entry["constants"] = {
-            key: {name: _ordered(constants[key][name], ("value",)) for name in sorted(constants[key])}
-            for key in sorted(constants)
-        }
-        result[process_id] = entry
-    return result
+    if isinstance(extensions, Extensions) and extensions.in_canonical_order:
+        return dict(extensions)  # made so (by `complete_extensions`), and not changed since
+    return {process_id: _canonical_entry(extensions[process_id]) for process_id in sorted(extensions)}
 
 
 # json.dumps(ensure_ascii=False) builds a new encoder at each call; one made once is reused.
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _ENCODE_STRING = json.encoder.encode_basestring  # what that encoder writes for a str
+_DEFAULT = json.JSONEncoder(ensure_ascii=False).default  # what it does with other types: refuse them
 
 
 def _compact(value: Any) -> str:
     return _ENCODE_STRING(value) if type(value) is str else _ENCODE(value)
 
 
-def _object_lines(items: Mapping[str, Any], indent: str) -> str:
-    """`{` one `"key": <compact value>` per line `}`: readable, diff-friendly, and json's C speed."""
+def _compacter() -> Callable[[Any], str]:
+    """`_compact` for one file: json's C encoder made once for all its values (as `_ENCODE` makes it at each call)."""
+    if c_make_encoder is None:
+        return _compact
+    encode = c_make_encoder({}, _DEFAULT, _ENCODE_STRING, None, ": ", ", ", False, False, True)
+    join = "".join
+
+    def compact(value: Any) -> str:
+        return _ENCODE_STRING(value) if type(value) is str else join(encode(value, 0))
+
+    return compact
+
+
+def _object_lines(items: Mapping[str, Any], indent: str, compact: Callable[[Any], str] = _compact) -> str:
+    """`{` one `"key": <compact value>` per line `}`: readable, diff-friendly, and json's C speed.
+
+    A value given to several keys (completing shares equal mappings) is written once."""
     if not items:
         return "{}"
-    lead = f",\n{indent}  "
-    body = lead.join(f"{_ENCODE_STRING(key)}: {_compact(value)}" for key, value in items.items())
-    return "{\n" + indent + "  " + body + "\n" + indent + "}"
+    texts: dict[int, str] = {}  # by id: the values live in `items` until the end
+    lines = []
+    for key, value in items.items():
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = compact(value)
+        lines.append(_ENCODE_STRING(key) + ": " + text)
+    return "{\n" + indent + "  " + f",\n{indent}  ".join(lines) + "\n" + indent + "}"
 
 
 def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> bytes:
@@ -728,10 +1058,11 @@ def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | No
     if made is not None and made.file is not None and made.file[:2] == (model_id, name):
         return made.file[2]
     processes = []
+    compact = _compacter()
     for process_id, entry in (made if made is not None else canonical(extensions or {})).items():
         sections = []
         for key, value in entry.items():
-            rendered = _object_lines(value, " " * 6) if key in _ENTRY_KEYS else _compact(value)
+            rendered = _object_lines(value, " " * 6, compact) if key in _ENTRY_KEYS else compact(value)
             sections.append(f"      {_compact(key)}: {rendered}")
         processes.append(f"    {_compact(process_id)}: {{\n" + ",\n".join(sections) + "\n    }")
     inner = "{\n" + ",\n".join(processes) + "\n  }" if processes else "{}"
