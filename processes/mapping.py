@@ -1003,8 +1003,6 @@ def _canonical_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def canonical(extensions: Mapping[str, Any]) -> dict[str, Any]:
     """The inner map with every key in its stable place (sorted ids, known fields first)."""
-    if isinstance(extensions, Extensions) and extensions.in_canonical_order:
-        return dict(extensions)  # made so (by `complete_extensions`), and not changed since
     return {process_id: _canonical_entry(extensions[process_id]) for process_id in sorted(extensions)}
 
 
