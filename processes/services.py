@@ -15,7 +15,7 @@ from typing import Any
 from modeler.problems import Problem
 from processes import bpmn, mapping
 from processes.models import ProcessDefinition
-from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere, process_rows
+from processes.selectors import actions_named, previous_implementations, process_ids_elsewhere, save_reads
 from projects import content_store
 from projects.model_types import ContentCheck, made_derived_files, unpack_derived_files
 
@@ -24,19 +24,21 @@ def complete_process_save(
     project, check: ContentCheck, extensions: Any, stored
 ) -> tuple[dict, list[Problem]]:
     outline: bpmn.BpmnOutline = check.parsed
+    stored_rows, catalog, used = save_reads(
+        project,
+        stored.pk if stored is not None else None,
+        (task.implementation for task in outline.service_tasks if task.implementation),
+        (p.id for p in outline.processes),
+    )
     previous = {}
     if stored is not None:
         # Read once for the save: its after_save compares them with the new ones (the row is
         # locked, so nothing else changes them before then).
-        stored.stored_process_rows = process_rows(stored.pk)
-        previous = previous_implementations(stored.stored_process_rows)
-    catalog = actions_named(
-        project, (task.implementation for task in outline.service_tasks if task.implementation)
-    )
+        stored.stored_process_rows = stored_rows
+        previous = previous_implementations(stored_rows)
     completed, problems = _completed(outline, extensions, stored, catalog, previous)
     if extensions is ... and stored is not None:
         _keep_stored_file(completed, stored)
-    used = process_ids_elsewhere(project, (p.id for p in outline.processes), stored.pk if stored else None)
     return completed, problems + _duplicate_ids(used)
 
 

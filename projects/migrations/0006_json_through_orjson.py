@@ -5,25 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_model_derived_files'),
+        ("projects", "0005_model_derived_files"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='model',
-            name='extensions',
-            field=models.JSONField(blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True),
+            model_name="model",
+            name="extensions",
+            field=models.JSONField(
+                blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='model',
-            name='problems',
-            field=models.JSONField(blank=True, decoder=modeler.fast_json.Decoder, default=list, encoder=modeler.fast_json.Encoder, help_text='What the last save found (errors and warnings)'),
+            model_name="model",
+            name="problems",
+            field=models.JSONField(
+                blank=True,
+                decoder=modeler.fast_json.Decoder,
+                default=list,
+                encoder=modeler.fast_json.Encoder,
+                help_text="What the last save found (errors and warnings)",
+            ),
         ),
         migrations.AlterField(
-            model_name='modelversion',
-            name='extensions',
-            field=models.JSONField(blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True),
+            model_name="modelversion",
+            name="extensions",
+            field=models.JSONField(
+                blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True
+            ),
         ),
     ]

@@ -5,35 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('runs', '0001_initial'),
+        ("runs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='run',
-            name='extensions',
-            field=models.JSONField(blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True),
+            model_name="run",
+            name="extensions",
+            field=models.JSONField(
+                blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='input_variables',
-            field=models.JSONField(decoder=modeler.fast_json.Decoder, default=dict, encoder=modeler.fast_json.Encoder),
+            model_name="run",
+            name="input_variables",
+            field=models.JSONField(
+                decoder=modeler.fast_json.Decoder, default=dict, encoder=modeler.fast_json.Encoder
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='service_tasks',
-            field=models.JSONField(decoder=modeler.fast_json.Decoder, default=list, encoder=modeler.fast_json.Encoder, help_text='Each request sent and its answer'),
+            model_name="run",
+            name="service_tasks",
+            field=models.JSONField(
+                decoder=modeler.fast_json.Decoder,
+                default=list,
+                encoder=modeler.fast_json.Encoder,
+                help_text="Each request sent and its answer",
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='trace',
-            field=models.JSONField(decoder=modeler.fast_json.Decoder, default=list, encoder=modeler.fast_json.Encoder, help_text='Every element entered and left, with the time'),
+            model_name="run",
+            name="trace",
+            field=models.JSONField(
+                decoder=modeler.fast_json.Decoder,
+                default=list,
+                encoder=modeler.fast_json.Encoder,
+                help_text="Every element entered and left, with the time",
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='variables',
-            field=models.JSONField(decoder=modeler.fast_json.Decoder, default=dict, encoder=modeler.fast_json.Encoder, help_text='The variables at the end (or so far)'),
+            model_name="run",
+            name="variables",
+            field=models.JSONField(
+                decoder=modeler.fast_json.Decoder,
+                default=dict,
+                encoder=modeler.fast_json.Encoder,
+                help_text="The variables at the end (or so far)",
+            ),
         ),
     ]
