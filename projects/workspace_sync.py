@@ -97,13 +97,19 @@ def folder_of(project: Project) -> PurePath:
     return workspace.project_dir(project.owner_id, project.name)
 
 
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+
+
+def _lock_key(project_id) -> int:
+    return int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
+
+
 def lock(project_id) -> None:
     """Serialize the project's workspace writers until the surrounding transaction ends (every
     writer of a project's folder takes it: these syncs and the import's own write)."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(uuid.UUID(str(project_id)).bytes[:8], "big", signed=True)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute(_LOCK_SQL, [_lock_key(project_id)])
 
 
 def _committed_project(project_id) -> Project | None:
@@ -123,8 +129,7 @@ def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None =
     """
     names = sorted(set(touched))
     with transaction.atomic():
-        lock(project_id)
-        state = _committed_state(project_id, names)
+        state = _committed_state(project_id, names, locking=True)
         if state is None:  # deleted meanwhile: its delete removes the folder
             return
         folder, committed = state
@@ -144,17 +149,28 @@ def sync_models(project_id, touched: Iterable[Touched], *, saved: Model | None =
         workspace.write_files(folder, _unwritten(folder, files), remove=tuple(remove))
 
 
-def _committed_state(project_id, names: list[Touched]) -> tuple[PurePath, dict[Touched, tuple]] | None:
+def _committed_state(
+    project_id, names: list[Touched], *, locking: bool = False
+) -> tuple[PurePath, dict[Touched, tuple]] | None:
     """The project's folder and (id, version) of the model holding each touched name, as
-    committed now (one query); None when the project is gone."""
+    committed now (one query); None when the project is gone.
+
+    `locking` takes the project's `lock` first: on PostgreSQL both statements go as one round
+    trip, and the read, a statement of its own, sees what committed until the lock was granted.
+    """
     models, projects = Model._meta.db_table, Project._meta.db_table
     matches = " OR ".join(["(m.type = %s AND m.name = %s)"] * len(names)) or "false"
+    sql = (
+        f"SELECT p.owner_id, p.name, m.type, m.name, m.id, m.version FROM {projects} p "  # noqa: S608
+        f"LEFT JOIN {models} m ON m.project_id = p.id AND ({matches}) WHERE p.id = %s"
+    )
+    params = [*(value for pair in names for value in pair), db_param(uuid.UUID(str(project_id)))]
+    if locking and connection.vendor == "postgresql":
+        sql, params = f"{_LOCK_SQL}; {sql}", [_lock_key(project_id), *params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.owner_id, p.name, m.type, m.name, m.id, m.version FROM {projects} p "  # noqa: S608
-            f"LEFT JOIN {models} m ON m.project_id = p.id AND ({matches}) WHERE p.id = %s",
-            [*(value for pair in names for value in pair), db_param(uuid.UUID(str(project_id)))],
-        )
+        cursor.execute(sql, params)
+        if locking and connection.vendor == "postgresql":
+            cursor.nextset()
         rows = cursor.fetchall()
     if not rows:
         return None
