@@ -21,8 +21,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
+from itertools import repeat
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-from operator import attrgetter
+from operator import attrgetter, eq
 from pathlib import Path
 from typing import Any
 
@@ -815,7 +816,8 @@ def _tasks_and_mappings_pass(
             return False  # unknown tasks
         tasks = process.service_tasks
         ids = list(map(_TASK_ID, tasks))
-        if len(set(ids)) != len(ids):
+        task_ids = set(ids)
+        if len(task_ids) != len(ids):
             return False
         implementations = list(map(_TASK_IMPLEMENTATION, tasks))
         groups: dict[str | None, list[str]] = {}
@@ -833,17 +835,17 @@ def _tasks_and_mappings_pass(
             if implementation is not None and action is None:
                 return False  # an invalid implementation
             found = list(map(mappings.get, group))
-            if None in found and any(mappings.get(task_id, ...) is None for task_id in group):
-                return False  # a null mapping
-            if implementation is not None and any(p.required for p in action.inputs) and None in found:  # type: ignore[union-attr]
-                return False  # a task without a mapping, so without its required inputs
-            distinct = dict(zip(map(id, found), found, strict=True))
-            distinct.pop(id(None), None)
+            distinct = dict(zip(map(id, found), found, strict=True))  # by identity
+            if distinct.pop(id(None), ...) is None:
+                if any(mappings.get(task_id, ...) is None for task_id in group):
+                    return False  # a null mapping
+                if implementation is not None and any(p.required for p in action.inputs):  # type: ignore[union-attr]
+                    return False  # a task without a mapping, so without its required inputs
             if not _mappings_pass(
                 process.id, group[0], distinct.values(), variables, action, implementation is not None
             ):
                 return False
-        others = mappings.keys() - set(ids)  # mappings of elements that are no service task
+        others = mappings.keys() - task_ids  # mappings of elements that are no service task
         if others:
             return _mappings_pass(process.id, "", [mappings[key] for key in others], variables, None, False)
         return True
@@ -955,11 +957,16 @@ def _canonical_mappings(mappings: Mapping[str, Any]) -> tuple[dict[str, Any], in
     (`_plain`) is given to each mapping equal to it (one `==`, in C) instead of a copy each;
     a few are kept, the most recent first. Mappings are never changed in place, so they are
     shared between tasks (and with the argument)."""
+    keys = sorted(mappings)
+    if keys:  # all alike (the usual process): one `==` each, all in C
+        first = _mapping(mappings[keys[0]])
+        if _plain(first) and all(map(eq, map(mappings.__getitem__, keys), repeat(first))):
+            return dict.fromkeys(keys, first), _row_count(first) * len(keys)
     ordered = {}
     rows = 0
     shared: list[tuple[dict[str, Any], int]] = []
     made = hits = 0
-    for key in sorted(mappings):
+    for key in keys:
         mapping = mappings[key]
         for template, count in shared:  # noqa: B007 - the one found is used after the loop
             if mapping == template:
