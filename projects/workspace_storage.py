@@ -111,14 +111,15 @@ class LocalWorkspaceStorage(FileSystemStorage):
         then it is a temp file created beside it (never through a link), written, fsync'd unless
         `durable=False`, and os.replace'd over the entry. An import writes hundreds of files."""
         root = self.location
+        mark = secrets.token_hex(4)  # this call's temp files: .<entry>.<mark>.tmp
         folders: dict[str, str] = {}  # folder as named → as resolved (and checked)
         for name, data in files.items():
             path = os.path.join(root, name)
-            folder, entry = os.path.split(os.path.normpath(path))
+            folder, entry = os.path.split(path)
+            if entry in ("", ".", ".."):
+                raise OutsideWorkspace(f"{name!r} names no file of the workspace {root}")
             real = folders.get(folder)
             if real is None:
-                if entry in ("", ".", ".."):
-                    _inside(path, root)  # the name of a folder, never of a file: refused
                 _inside(folder, root)  # nothing is made for a folder outside the root
                 os.makedirs(folder, exist_ok=True)
                 real = folders[folder] = _inside(folder, root)  # a link made meanwhile is caught
@@ -128,7 +129,7 @@ class LocalWorkspaceStorage(FileSystemStorage):
                     _inside(target, root)  # a link is replaced only when it points inside
             except FileNotFoundError:
                 pass
-            _replace(target, data, durable)
+            _replace(target, data, durable, mark)
 
     def read_bytes(self, name: str) -> bytes:
         with open(self.path(name), "rb") as handle:
@@ -191,17 +192,18 @@ def _inside(path: str, root: str) -> str:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _replace(path: str, data: bytes, durable: bool) -> None:
-    """Write `data` to a new temp file beside `path` (mode 0600, as mkstemp makes it), fsync it
-    unless `durable=False`, then os.replace it over `path`; the temp file goes on any failure."""
+def _replace(path: str, data: bytes, durable: bool, mark: str) -> None:
+    """Write `data` to a new temp file `.<entry>.<mark>.tmp` beside `path` (mode 0600, as mkstemp
+    makes it; another random mark when that name is taken), fsync it unless `durable=False`, then
+    os.replace it over `path`; the temp file goes on any failure."""
     folder, entry = os.path.split(path)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{entry}.{secrets.token_hex(4)}.tmp")
+        tmp = os.path.join(folder, f".{entry}.{mark}.tmp")
         try:
             fd = os.open(tmp, _NEW_FILE, 0o600)
             break
         except FileExistsError:
-            continue
+            mark = secrets.token_hex(4)
     else:
         raise FileExistsError(errno.EEXIST, "no unused temporary file name", path)
     try:
