@@ -425,11 +425,13 @@ def _completed_entry(
         names = implementations  # what the catalog is asked for: `task.implementation or ""`
         if "" in catalog or None in catalog:
             names = [implementation or "" for implementation in implementations]
-        actions = list(map(catalog.get, names))
         variable_names = _variable_names(entry)
         net = grown = 0  # rows added less rows removed; rows added
         befores = list(map(previous_implementations.get, ids))
-        if befores != implementations and befores.count(None) != len(befores):  # some changed
+        changed = befores != implementations and befores.count(None) != len(befores)
+        unmapped = not all(map(mappings.__contains__, ids))
+        actions = list(map(catalog.get, names)) if changed or unmapped else []
+        if changed:
             for task_id, implementation, action, before in zip(
                 ids, implementations, actions, befores, strict=True
             ):
@@ -440,7 +442,7 @@ def _completed_entry(
                 change = _row_count(mappings[task_id]) - rows
                 net += change
                 grown += max(change, 0)
-        if not all(map(mappings.__contains__, ids)):
+        if unmapped:
             automatic: dict[str, tuple[dict[str, Any], int] | None] = {}  # by implementation
             for task_id, name, action in zip(ids, names, actions, strict=True):
                 if action is None or task_id in mappings:
@@ -815,12 +817,12 @@ def _tasks_and_mappings_pass(
         if not (element_ids.issuperset(mappings) and element_ids.issuperset(constants)):
             return False  # unknown tasks
         tasks = process.service_tasks
+        # Tasks sharing an id are each checked with their own action here (one by one, a
+        # mapping is checked with the last one's): what passes here passes there.
         ids = list(map(_TASK_ID, tasks))
-        task_ids = set(ids)
-        if len(task_ids) != len(ids):
-            return False
         implementations = list(map(_TASK_IMPLEMENTATION, tasks))
         groups: dict[str | None, list[str]] = {}
+        unmapped = False  # some task has no mapping
         if implementations and implementations.count(implementations[0]) == len(implementations):
             groups[implementations[0]] = ids
         else:
@@ -835,8 +837,12 @@ def _tasks_and_mappings_pass(
             if implementation is not None and action is None:
                 return False  # an invalid implementation
             found = list(map(mappings.get, group))
-            distinct = dict(zip(map(id, found), found, strict=True))  # by identity
+            if found.count(found[0]) == len(found):  # one object for all (`count` tries `is` first)
+                distinct = {id(found[0]): found[0]}
+            else:
+                distinct = dict(zip(map(id, found), found, strict=True))
             if distinct.pop(id(None), ...) is None:
+                unmapped = True
                 if any(mappings.get(task_id, ...) is None for task_id in group):
                     return False  # a null mapping
                 if implementation is not None and any(p.required for p in action.inputs):  # type: ignore[union-attr]
@@ -845,6 +851,9 @@ def _tasks_and_mappings_pass(
                 process.id, group[0], distinct.values(), variables, action, implementation is not None
             ):
                 return False
+        task_ids = set(ids)
+        if not unmapped and len(mappings) == len(task_ids):
+            return True  # each mapping is a task's
         others = mappings.keys() - task_ids  # mappings of elements that are no service task
         if others:
             return _mappings_pass(process.id, "", [mappings[key] for key in others], variables, None, False)

@@ -4,6 +4,7 @@ keys in the same order, the same problems, the same bytes (and the same exceptio
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -305,3 +306,38 @@ def test_the_file_writes_each_value_as_json_does(scenario, name):
     assert mapping.extensions_file("m1", name, extensions) == _file_by_hand(
         "m1", name, mapping.canonical(extensions)
     )
+
+
+def _both_completions(outline, extensions, previous):
+    return (
+        outcome(lambda: mapping.complete_extensions(outline, extensions, CATALOG, previous)),
+        outcome(lambda: mapping._completed_by_the_rules(outline, dict(extensions), CATALOG, previous, [])),
+    )
+
+
+def test_tasks_sharing_an_id_get_what_the_rules_give():
+    """The BPMN reader refuses such files; an outline made otherwise still gets the same answers."""
+    outline = outline_of({"Task_1": MOVIES.implementation, "Task_2": RATE.implementation}, False)
+    process = outline.processes[0]
+    twin = process.service_tasks[0]._replace(implementation=RATE.implementation)  # Task_1 again
+    properties = {
+        f"v{n}": {"id": f"v{n}", "name": name, "type": kind, "required": False}
+        for n, (name, kind) in enumerate(
+            [("movieName", "string"), ("movieDescription", "string"), ("score", "integer")]
+        )
+    }
+    for tasks in ((*process.service_tasks, twin), (twin, *process.service_tasks)):
+        odd = dataclasses.replace(outline, processes=(dataclasses.replace(process, service_tasks=tasks),))
+        for first in (MOVIES, RATE):
+            for mappings in (
+                {"Task_1": USUAL[first.implementation], "Task_2": USUAL[RATE.implementation]},
+                {},
+            ):
+                extensions = {"Process_movies": {"properties": properties, "mappings": mappings}}
+                for previous in ({}, {"Task_1": first.implementation}):
+                    fast, by_the_rules = _both_completions(odd, extensions, previous)
+                    assert fast == by_the_rules
+                fast = mapping.check_extensions(odd, extensions, CATALOG)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(mapping, "_tasks_and_mappings_pass", lambda *arguments: False)
+                    assert fast == mapping.check_extensions(odd, extensions, CATALOG)
