@@ -7,7 +7,9 @@ Pure module: stdlib, jsonschema and modeler's pure modules only; no Django impor
   APA files have (no `extensions` key, the pre-2020 layout, older metadata keys) with warnings.
   What the schema accepts, it never refuses (a property test checks this).
 - `complete_extensions` applies the save rules: one entry per process, mappings and constants of
-  deleted elements removed, automatic rows for service tasks that get an implementation.
+  deleted elements removed, automatic rows for service tasks that get an implementation. Equal
+  mappings are one object in what it returns (and may be the argument's): extensions are never
+  changed in place, here or by the callers.
 - `check_extensions` lists the semantic problems (stored with the save, shown in the editor).
 - `extensions_file` writes the file with a stable key order: a save that changes nothing writes
   identical bytes.
