@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import repeat
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-from operator import attrgetter, eq
+from operator import attrgetter, eq, is_
 from pathlib import Path
 from typing import Any
 
@@ -1053,14 +1053,21 @@ def _object_lines(items: Mapping[str, Any], indent: str, compact: Callable[[Any]
     A value given to several keys (completing shares equal mappings) is written once."""
     if not items:
         return "{}"
-    texts: dict[int, str] = {}  # by id: the values live in `items` until the end
-    lines = []
-    for key, value in items.items():
-        text = texts.get(id(value))
-        if text is None:
-            text = texts[id(value)] = compact(value)
-        lines.append(_ENCODE_STRING(key) + ": " + text)
-    return "{\n" + indent + "  " + f",\n{indent}  ".join(lines) + "\n" + indent + "}"
+    lead = f",\n{indent}  "
+    values = list(items.values())
+    if all(map(is_, values, repeat(values[0]))):  # one object for all (mappings, as completing made them)
+        text = ": " + compact(values[0])
+        body = (text + lead).join(map(_ENCODE_STRING, items)) + text
+    else:
+        texts: dict[int, str] = {}  # by id: the values live in `items` until the end
+        lines = []
+        for key, value in items.items():
+            text = texts.get(id(value))
+            if text is None:
+                text = texts[id(value)] = compact(value)
+            lines.append(_ENCODE_STRING(key) + ": " + text)
+        body = lead.join(lines)
+    return "{\n" + indent + "  " + body + "\n" + indent + "}"
 
 
 def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | None) -> bytes:

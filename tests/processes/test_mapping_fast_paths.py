@@ -212,6 +212,13 @@ def test_equal_mappings_are_one_object_and_only_equal_json_is_shared():
     assert written(ordered["Task_2"]) == written(usual)
     assert written(ordered["Task_4"]) == written(ordered["Task_6"]) == written(flag)
     assert written(ordered["Task_5"]) == written(one)
+    # Equal in Python, other JSON: each written as it is.
+    extensions = {
+        "Process_movies": {"properties": {}, "mappings": {"Task_1": flag, "Task_2": one}, "constants": {}}
+    }
+    data = mapping.extensions_file("m1", "rank-movie", extensions)
+    assert data == _file_by_hand("m1", "rank-movie", mapping.canonical(extensions))
+    assert b'"value": true' in data and b'"value": 1}' in data
 
 
 def _completed_process(tasks: int, *, shared: bool):
