@@ -35,7 +35,7 @@ def role_columns(user_id_column: str) -> tuple[str, list[str]]:
     holds, and their parameters: read in the query that reads the user (`remember_roles`)."""
     columns = [
         "EXISTS (SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "  # noqa: S608
-        f"WHERE ug.user_id = {user_id_column} AND g.name = %s) AS \"holds_{role}\""
+        f'WHERE ug.user_id = {user_id_column} AND g.name = %s) AS "holds_{role}"'
         for role in ROLES
     ]
     return ", ".join(columns), list(ROLES)

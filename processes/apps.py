@@ -26,6 +26,7 @@ class ProcessesConfig(AppConfig):
                 check_content=bpmn.check_process,
                 derived_files=services.extensions_files,
                 derived_names=services.extensions_file_name,
+                stored_extensions=services.extensions_in_files,
                 complete_save=services.complete_process_save,
                 after_save=services.refresh_process_definitions,
                 complete_new=services.complete_new_processes,

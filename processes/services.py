@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from modeler import fast_json
 from modeler.problems import Problem
 from processes import bpmn, mapping
 from processes.models import ProcessDefinition
@@ -159,6 +160,23 @@ def refresh_many_process_definitions(saved: list[tuple[Any, ContentCheck]]) -> N
             for process_id, name, implementations in wanted[model.pk]
         ]
     )
+
+
+def extensions_in_files(name: str, packed) -> Any:
+    """The extensions a process row stores, from its packed extensions file (the file is made from
+    them whenever they, the content or the name are written); None when it is missing or damaged."""
+    try:
+        files = unpack_derived_files(name, packed)
+    except ValueError:
+        return None
+    data = (files or {}).get(extensions_file_name(name)[0])
+    if data is None:
+        return None
+    try:
+        document = fast_json.loads(data)
+    except ValueError:
+        return None
+    return document.get("extensions") if isinstance(document, dict) else None
 
 
 def extensions_file_name(name: str) -> tuple[str, ...]:

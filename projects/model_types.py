@@ -59,6 +59,10 @@ class ModelType:
     ) = None
     # after_save for many stored models at once: [(model, check)].
     after_saves: Callable[[list[tuple[Any, ContentCheck]]], None] | None = None
+    # The extensions a row stores, read back from its packed derived files (model name, packed)
+    # → extensions, or None when they do not hold them: a save reads these instead of the JSON
+    # column (PostgreSQL's jsonb → text conversion costs more than the file it packs anyway).
+    stored_extensions: Callable[[str, Any], Any] | None = None
     # JSON Schemas served at /schemas/<key>.
     schemas: Mapping[str, Callable[[], dict]] = field(default_factory=dict)
 

@@ -340,7 +340,7 @@ def _locked(model: Model, expected_version: int | None, content: bytes | None = 
     # id is used, so it is not read again.
     project = model._state.fields_cache.get("project")
     if connection.vendor == "postgresql":
-        current = _locked_row(model.project_id, model.pk, content)
+        current = _locked_row(model.project_id, model.pk, content, model_type(model.type))
         if current is None:
             _lock_project(model.project_id)  # 404 naming the project when it is the one deleted
     else:
@@ -356,19 +356,24 @@ def _locked(model: Model, expected_version: int | None, content: bytes | None = 
     return current
 
 
-def _locked_row(project_id, model_id, content: bytes | None) -> Model | None:
+def _locked_row(project_id, model_id, content: bytes | None, mtype: ModelType) -> Model | None:
     """The model's row, locked after its project's row (shared), or None when either is gone.
 
     The project's lock is a one-time filter of the statement, taken before the model's row is
-    read and locked: the order every writer follows."""
-    columns = [f.column for f in Model._meta.concrete_fields if f.name not in _UNLOCKED_COLUMNS]
+    read and locked: the order every writer follows. With the `content` about to be saved, the
+    stored derived files come too (`_stored_as` compares them, a diagram edit keeps them), and
+    a type that can read its stored extensions back from them (`stored_extensions`) does so
+    instead of reading the JSON column (left deferred: read if still needed).
+    """
+    skipped = _UNLOCKED_COLUMNS
+    if content is not None and mtype.stored_extensions is not None:
+        skipped = (*_UNLOCKED_COLUMNS, "extensions")
+    columns = [f.column for f in Model._meta.concrete_fields if f.name not in skipped]
     params: list = []
     if content is not None:
         # The stored content's digest only when its length is the new one's (else it differs).
         columns += [
             "CASE WHEN octet_length(content) = %s THEN md5(content) END AS stored_content_md5",
-            "octet_length(derived_files) AS stored_derived_length",
-            "md5(derived_files) AS stored_derived_md5",
             "derived_files AS stored_derived_files",
         ]
         params.append(len(content))
@@ -377,7 +382,12 @@ def _locked_row(project_id, model_id, content: bytes | None) -> Model | None:
         f"SELECT {', '.join(columns)} FROM {Model._meta.db_table} "
         "WHERE id = %s AND EXISTS (SELECT 1 FROM project) FOR UPDATE"
     )
-    return next(iter(Model.objects.raw(sql, [project_id, *params, model_id])), None)
+    row = next(iter(Model.objects.raw(sql, [project_id, *params, model_id])), None)
+    if row is not None and "extensions" in skipped:
+        extensions = mtype.stored_extensions(row.name, row.stored_derived_files)
+        if extensions is not None:
+            row.extensions = extensions
+    return row
 
 
 def _refuse_stale(expected_version: int, current_version: int | None) -> None:
@@ -389,16 +399,16 @@ def _refuse_stale(expected_version: int, current_version: int | None) -> None:
 
 
 def _stored_as(current: Model, content: bytes, derived_files: bytes) -> tuple[bool, bool]:
-    """Whether the stored content, and the stored derived files, equal these bytes: compared by MD5
-    in the database on PostgreSQL so that large values are neither read back nor sent twice
-    (equal digests of a user's own two versions only spare a version number); a content of
-    another length is not digested. `_locked` given the content has found both already."""
+    """Whether the stored content, and the stored derived files, equal these bytes: the content
+    compared by MD5 in the database on PostgreSQL so that it is neither read back nor sent twice
+    (equal digests of a user's own two versions only spare a version number), and not digested
+    at all when its length differs. `_locked` given the content has read the digest and the
+    stored derived files (which a diagram edit keeps) already."""
     model_id = current.pk
     if hasattr(current, "stored_content_md5"):
         same_content = current.stored_content_md5 is not None and current.stored_content_md5 == _md5(content)
-        same_derived = current.stored_derived_length == len(derived_files) and (
-            current.stored_derived_md5 == _md5(derived_files)
-        )
+        stored_derived = current.stored_derived_files
+        same_derived = stored_derived is not None and bytes(stored_derived) == derived_files
         return same_content, same_derived
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -107,7 +107,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         token_model = self.get_model()
         users = get_user_model()
-        user_columns = ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in users._meta.concrete_fields)
+        user_columns = ", ".join(
+            f"u.{connection.ops.quote_name(f.column)}" for f in users._meta.concrete_fields
+        )
         roles, params = role_columns("u.id")
         sql = (
             f"SELECT {user_columns}, {roles} FROM {token_model._meta.db_table} t "  # noqa: S608
