@@ -264,7 +264,8 @@ class _ProcessScan(NamedTuple):
 
 def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan]]:
     """One pass over the file: the id of every BPMN/BPMNDI element, the value of every reference
-    attribute they hold, and for each process what its outline needs (`_scan_process`).
+    attribute they hold and the text of every reference element, and for each process what its
+    outline needs (`_scan_process`).
 
     A process's subtree is walked once for all of it (any namespace: its element ids include
     extension elements'); the rest of the file (the diagram, collaborations, messages…) only
@@ -288,6 +289,8 @@ def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan
                     ids.append(value)
                 elif name in _REFERENCE_ATTRIBUTE_SET:
                     references.append(value)
+            if element.tag in REFERENCE_ELEMENTS and element.text is not None:
+                references.append(element.text)
     return ids, references, processes
 
 
@@ -311,6 +314,8 @@ def _scan_process(process: etree._Element, ids: list[str], references: list[str]
                         source = value
                     elif name == "targetRef":
                         target = value
+            if tag in REFERENCE_ELEMENTS and element.text is not None:
+                references.append(element.text)  # <incoming>, <outgoing>, <sourceRef>, <targetRef>
             if element_id is None:
                 continue
             ids.append(element_id)
@@ -344,8 +349,8 @@ def _unique_ids(root: etree._Element, found: list[str]) -> set[str]:
 
 
 def _ids(root: etree._Element) -> tuple[set[str], list[str]]:
-    """Every id of the file and the value of every reference attribute (`_scan`); refuses
-    duplicate ids and ids over MAX_ID_LENGTH."""
+    """Every id of the file and every reference (`_scan`: attribute values and reference
+    element texts); refuses duplicate ids and ids over MAX_ID_LENGTH."""
     found, references, _ = _scan(root)
     return _unique_ids(root, found), references
 
@@ -394,10 +399,10 @@ def _local_id(value: str) -> str:
     return value.rsplit(":", 1)[-1].strip()
 
 
-def _references_resolve(root: etree._Element, ids: set[str], values: list[str]) -> bool:
-    """True when every reference (`values`: the reference attributes' values) names an id of the
-    file: then there is no reference problem and the walk that finds them is not needed."""
-    values = values + [element.text for element in root.iter(*REFERENCE_ELEMENTS) if element.text is not None]
+def _references_resolve(ids: set[str], values: list[str]) -> bool:
+    """True when every reference (`values`, from `_scan`: the reference attributes' values and
+    the reference elements' texts) names an id of the file: then there is no reference problem
+    and the walk that finds them is not needed."""
     if ids.issuperset(values) and not _UNSTRIPPED_OR_QNAME.search("".join(values)):
         return True  # each value is its own local id
     return all(_local_id(value) in ids for value in values)
@@ -411,9 +416,10 @@ def reference_problems(
     A semantic reference (sourceRef, targetRef, attachedToRef, default, processRef, incoming,
     outgoing) is an error; a reference only the diagram makes (`bpmnElement`) is a warning, as
     bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling. `values` (from
-    `_ids`: every reference attribute's value) lets a file whose references all resolve skip the walk.
+    `_scan`: every reference attribute's value and reference element's text) lets a file whose
+    references all resolve skip the walk.
     """
-    if values is not None and _references_resolve(root, ids, values):
+    if values is not None and _references_resolve(ids, values):
         return
     imported = _imported_namespaces(root)
     for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
