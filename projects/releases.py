@@ -213,8 +213,10 @@ def release_create(
     return release
 
 
+@archive.cyclic_gc_paused()
 def release_upload(*, actor, project: Project, data: bytes, comment: object = "") -> Release:
-    """Store a release zip made elsewhere (`imported`), after the same checks as an import."""
+    """Store a release zip made elsewhere (`imported`), after the same checks as an import (and,
+    as an import, with Python's cyclic collector paused while it reads and checks them)."""
     comment = _check_comment(comment)
     members = archive.read_zip(data, archive.accept_project_path)
     parsed = archive.project_archive(members)
@@ -245,9 +247,10 @@ def _inner_extensions(document: Any) -> Any:
     return document
 
 
+@archive.cyclic_gc_paused()
 def release_restore(*, actor, release: Release) -> Project:
     """Every model gets the release's content as a new version; models not in the release are
-    removed; one transaction. The workspace is rewritten from the database afterwards (also when
+    removed; one transaction (the collector paused, as for an import). The workspace is rewritten from the database afterwards (also when
     the restore is refused, since the model services write files as they go)."""
     parsed = archive.read_project_zip(bytes(release.content))
     archive.check_models(parsed)

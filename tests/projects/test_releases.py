@@ -395,3 +395,24 @@ def test_collaborator_releases_and_exports_others_cannot(api_as, owner, collabor
         f"Release not found: {release_id}",
     )
     assert Release.objects.count() == 1
+
+
+def test_release_upload_and_restore_pause_the_collector_as_an_import_does(owner_api, owner, monkeypatch):
+    import gc
+
+    from projects import archive, releases
+
+    project = _import(owner_api)
+    release = releases.release_create(actor=owner, project=project, comment="first")
+    seen = []
+    real = archive.check_models
+
+    def watching(parsed, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(parsed, *args, **kwargs)
+
+    monkeypatch.setattr(archive, "check_models", watching)
+    releases.release_upload(actor=owner, project=project, data=bytes(release.content), comment="again")
+    releases.release_restore(actor=owner, release=release)
+    assert seen == [False, False]
+    assert gc.isenabled()
