@@ -47,6 +47,8 @@ class Encoder(json.JSONEncoder):
     """
 
     def encode(self, o: Any) -> str:
+        if self.indent is not None or self.sort_keys:  # a layout asked for (the admin's form)
+            return super().encode(o)
         try:
             return orjson.dumps(o).decode()
         except (orjson.JSONEncodeError, TypeError):

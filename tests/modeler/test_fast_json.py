@@ -106,6 +106,12 @@ def test_the_column_encoder_gives_the_json_modules_values():
         assert json.loads(json.dumps(value, cls=fast_json.Encoder)) == json.loads(json.dumps(value))
 
 
+def test_the_column_encoder_keeps_a_layout_asked_for():
+    value = {"b": [1, {"a": "é"}]}
+    for options in ({"indent": 2}, {"sort_keys": True}, {"indent": 2, "ensure_ascii": False}):
+        assert json.dumps(value, cls=fast_json.Encoder, **options) == json.dumps(value, **options)
+
+
 @pytest.mark.django_db
 def test_a_json_column_round_trips_what_orjson_refuses(owner):
     from projects import services
