@@ -142,6 +142,35 @@ def test_an_invalid_json_default_is_refused(new_page, sign_in, owner, project):
     assert (variable["name"], variable["type"], variable["value"]) == ("payload", "json", {"a": 1})
 
 
+def test_a_default_typed_before_the_panel_redraws_for_a_new_type_is_kept(new_page, sign_in, owner, project):
+    """The type is changed and the default typed in one go, before the panel draws the row for the
+    new type (a fast typist, or a slow machine): what was typed stays and is checked."""
+    process, _ = services.model_create(actor=owner, project=project, type_name="PROCESS", name="rank-movie")
+    page = new_page()
+    sign_in(page, owner)
+    page.goto(f"/projects/{project.pk}/processes/{process.pk}/")
+    page.wait_for_selector("body[data-editor-ready]")
+    page.get_by_test_id("add-variable").click()
+    page.get_by_test_id("variable-name-0").fill("payload")
+    page.get_by_test_id("variable-name-0").press("Enter")
+    expect(page.get_by_test_id("variable-name-0")).to_have_value("payload")
+    page.evaluate(
+        """() => {
+            const type = document.querySelector('[data-testid="variable-type-0"]');
+            type.value = "json";
+            type.dispatchEvent(new Event("change", { bubbles: true }));
+            document.querySelector('[data-testid="variable-value-0"]').value = "{bad";
+        }"""
+    )
+    expect(page.get_by_test_id("save-state")).to_have_text("Unsaved changes")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")
+    expect(page.get_by_test_id("variable-value-0")).to_have_value("{bad")
+    page.get_by_test_id("variable-value-0").press("End")
+    page.get_by_test_id("variable-value-0").press_sequentially("}")
+    page.get_by_test_id("variable-value-0").press("Enter")
+    expect(page.get_by_test_id("variable-problem-0")).to_contain_text("Not valid JSON")
+
+
 def test_names_are_checked_in_the_browser(new_page, sign_in, owner, project):
     page = new_page()
     sign_in(page, owner)

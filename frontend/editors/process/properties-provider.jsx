@@ -210,9 +210,16 @@ function VariableRow({ variable, index, others, disabled, update, pending, focus
   const nameRef = useRef(null);
   const valueRef = useRef(null);
   // The default-value box is not a controlled input: what the user typed stays there (with its
-  // error) until it is accepted; a stored value or type change rewrites it.
+  // error) until it is accepted. A stored value or type change rewrites it, but only while it
+  // still shows the text last written or accepted: text typed since (even between a type change
+  // and the panel drawing it) is never replaced.
+  const shownText = useRef("");
   useEffect(() => {
-    if (valueRef.current) valueRef.current.value = valueText(variable.value);
+    const box = valueRef.current;
+    if (box && box.value !== shownText.current) return;
+    const text = valueText(variable.value);
+    if (box) box.value = text;
+    shownText.current = text;
     setValueError("");
     pending.delete(variable.id);
   }, [variable.value, variable.type]);
@@ -229,6 +236,7 @@ function VariableRow({ variable, index, others, disabled, update, pending, focus
     }
     setValueError("");
     pending.delete(variable.id);
+    shownText.current = text;  // accepted: the stored value's own text may now replace it
     update((e) => {
       const v = e.properties[variable.id];
       if (parsed.value === "") delete v.value; else v.value = parsed.value;
