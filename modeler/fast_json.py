@@ -4,8 +4,9 @@ values, with the json module as the fallback for what orjson refuses.
 orjson reads an integer of more than 64 bits as a float (no error): text holding a run of 19
 digits, where such an integer would be, is read by the json module instead.
 
-Used by the JSON columns (`Decoder`, `Encoder`: a 1,000-task process's extensions are 170 kB
-read and written on every save) and by the API's renderer (modeler.api.renderers). orjson refuses
+Pure module (no Django import). Used by strict_json's first read, by the JSON columns (`Decoder`,
+`Encoder`: a 1,000-task process's extensions are 170 kB read and written on every save) and by
+the API's renderer (modeler.api.renderers). orjson refuses
 integers beyond 64 bits, non-string keys and lone surrogates: those take the json module's path,
 so every value the json module accepted is still accepted, with the same meaning.
 """

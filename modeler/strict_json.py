@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-import orjson
+from modeler import fast_json
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 30
@@ -159,21 +159,6 @@ def _plain_keys(value: Any, max_depth: int) -> int | None:
     return keys
 
 
-# bytes.translate maps every digit to "0" and everything else to "x"; a run of 19 digits is where
-# an integer beyond 64 bits would be, which orjson would read as a float.
-_DIGITS = bytes(48 if 48 <= byte <= 57 else 120 for byte in range(256))
-_LONG_NUMBER = b"0" * 19
-
-
-def _plain_parse(text: str) -> Any:
-    """json.loads's value for the text, by orjson's faster parser when it gives the same value
-    (its refusals, json's too or not, send the document to the checked parse)."""
-    data = text.encode()
-    if _LONG_NUMBER in data.translate(_DIGITS):
-        return json.loads(text)
-    return orjson.loads(data)
-
-
 def _no_duplicate_keys(text: str, keys: int) -> bool:
     """True when the text holds no more keys than the `keys` its objects kept, that is when no
     object repeats a key (json.loads keeps the last one and says nothing).
@@ -229,7 +214,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     if not text.strip():
         raise JSONInputError("JSON body is empty")
     try:
-        value = _plain_parse(text)
+        value = fast_json.loads(text)  # json.loads's value, by orjson where it is the same
         keys = _plain_keys(value, max_depth)
     except (ValueError, RecursionError):
         keys = None

@@ -245,6 +245,8 @@ _ANY_BPMN, _ANY_BPMNDI = f"{{{BPMN_NS}}}*", f"{{{BPMNDI_NS}}}*"
 _REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
 _IMPORT = f"{_B}import"
 _OWN_TAG_PREFIXES = (_B, f"{{{BPMNDI_NS}}}")
+# The nodes that have a flow rule (`_flow_rule`).
+_RULED_TAG_SET = frozenset((*_FLOW_NODE_TAGS, _START, _END, _BOUNDARY))
 # Longest id we store (ProcessDefinition.process_id, and the extensions schema's key length).
 MAX_ID_LENGTH = 255
 # The valid file is the usual case: one pass collects the ids and the references, and the walks
@@ -346,13 +348,6 @@ def _unique_ids(root: etree._Element, found: list[str]) -> set[str]:
     if len(ids) == len(found) and max(map(len, found), default=0) <= MAX_ID_LENGTH:
         return ids
     return _ids_walk(root)
-
-
-def _ids(root: etree._Element) -> tuple[set[str], list[str]]:
-    """Every id of the file and every reference (`_scan`: attribute values and reference
-    element texts); refuses duplicate ids and ids over MAX_ID_LENGTH."""
-    found, references, _ = _scan(root)
-    return _unique_ids(root, found), references
 
 
 def _ids_walk(root: etree._Element) -> set[str]:
@@ -591,14 +586,6 @@ def _flow_problems(nodes: list[tuple[str, str]], incoming: set[str], outgoing: s
                 yield _flow_problem("Flow node has no outgoing flow", node, "connect it to the next step")
 
 
-_RULED_TAG_SET = frozenset((*_FLOW_NODE_TAGS, _START, _END, _BOUNDARY))
-
-
-def _process_outline(process: etree._Element) -> tuple[ProcessOutline, Iterator[Problem]]:
-    """One process's element ids, service tasks (document order) and its name and flow problems."""
-    return _outline_of(_scan_process(process, [], []))
-
-
 def _outline_of(scan: _ProcessScan) -> tuple[ProcessOutline, Iterator[Problem]]:
     """A process's outline and its name and flow problems, from its scan.
 
@@ -641,13 +628,9 @@ def _outline_of(scan: _ProcessScan) -> tuple[ProcessOutline, Iterator[Problem]]:
     return outline, chain(_name_problems(process), _flow_problems(nodes, incoming, outgoing))
 
 
-def outline(
-    root: etree._Element, problems: Iterable[Problem] = (), scans: list[_ProcessScan] | None = None
-) -> BpmnOutline:
-    """Processes, their element ids and service tasks; `problems` then the flow and name problems,
-    cut at MAX_PROBLEMS (stored, not refused). `scans`: the processes' scans when `_scan` made them."""
-    if scans is None:
-        scans = [_scan_process(process, [], []) for process in root.iterchildren(_PROCESS)]
+def outline(root: etree._Element, scans: list[_ProcessScan], problems: Iterable[Problem]) -> BpmnOutline:
+    """Processes, their element ids and service tasks, from their scans (`_scan`); `problems`
+    then the flow and name problems, cut at MAX_PROBLEMS (stored, not refused)."""
     processes = []
     found: list[Iterable[Problem]] = []
     for scan in scans:
@@ -685,7 +668,7 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     found, references, scans = _scan(root)
     ids = _unique_ids(root, found)
     problems = chain(schema_problems(streamed, root), reference_problems(root, ids, references))
-    return outline(root, problems, scans)
+    return outline(root, scans, problems)
 
 
 def check_process(content: bytes) -> ContentCheck:

@@ -85,19 +85,15 @@ def _process_rows_read(model_id) -> Read:
 
 
 def _process_rows(rows: list[tuple]) -> list[tuple[str, str, dict]]:
-    return [(process_id, name, _json(implementations)) for process_id, name, implementations in rows]
-
-
-def process_rows(model_id) -> list[tuple[str, str, dict]]:
     """(process id, name, service task id → implementation) of each process row of the model, as
     its last save stored them, in their order."""
-    return _process_rows(_rows(*_process_rows_read(model_id)))
+    return [(process_id, name, _json(implementations)) for process_id, name, implementations in rows]
 
 
 def save_reads(
     project, model_id, implementations: Iterable[str], process_ids: Iterable[str]
 ) -> tuple[list[tuple[str, str, dict]], dict[str, Action], dict[str, str]]:
-    """A process save's reads: `process_rows` of the saved model (none for a new one: None),
+    """A process save's reads: the process rows of the saved model (none for a new one: None),
     `actions_named` and `process_ids_elsewhere`; on PostgreSQL, one round trip for all three
     (statements joined by `;` go as one simple query, each answer a result set of its own)."""
     wanted_actions = sorted(set(implementations))
@@ -131,7 +127,7 @@ def _many_rows(reads: list[Read]) -> list[list[tuple]]:
 
 
 def previous_implementations(rows: list[tuple[str, str, dict]]) -> dict[str, str]:
-    """Service task id → implementation as the model's last save stored them (its `process_rows`)."""
+    """Service task id → implementation as the model's last save stored them (its process rows)."""
     implementations: dict[str, str] = {}
     for _, _, row in rows:
         implementations.update(row or {})

@@ -1,10 +1,11 @@
-"""The XPath fast paths of processes.bpmn against the element walks they replaced.
+"""The fast paths of processes.bpmn against the element walks they replaced.
 
-`_ids` collects ids and references in one pass, `reference_problems` and `_process_outline` walk
-the elements only where a problem may be. Here each is compared with the plain walk
-(the code before, kept below as the oracle) on every fixture file and on damaged copies of them
-(flows removed, references pointing nowhere, QName and padded references, duplicate and long
-ids), so that the outline and every problem, in order, stay the same.
+`_scan` collects ids, references and each process's flows and nodes in one pass;
+`reference_problems` and `_outline_of` walk the elements only where a problem may be. Here each
+is compared with the plain walk (the code before, kept below as the oracle) on every fixture file
+and on damaged copies of them (flows removed, references pointing nowhere, QName and padded
+references, duplicate and long ids), so that the outline and every problem, in order, stay the
+same.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _B = f"{{{bpmn.BPMN_NS}}}"
 
 
 def oracle_outline(process: etree._Element):
-    """The element walk `_process_outline` was before the XPath version (same outline, same problems)."""
+    """The element walk a process's outline was before the fast paths (same outline, same problems)."""
     process_id = process.get("id", "")
     element_ids, tasks, nodes = set(), [], []
     incoming, outgoing = set(), set()
@@ -115,19 +116,22 @@ def test_fast_paths_agree_with_the_walks(content):
         root = bpmn.parse_xml(content)
     except ValidationFailed:
         return  # the damage made it unreadable: neither path runs
+    found, references, scans = bpmn._scan(root)
     try:
         walked_ids = bpmn._ids_walk(root)
     except ValidationFailed as refused:
         with pytest.raises(ValidationFailed) as fast:
-            bpmn._ids(root)
+            bpmn._unique_ids(root, found)
         assert fast.value.problems == refused.problems
         return
-    ids, references = bpmn._ids(root)
+    ids = bpmn._unique_ids(root, found)
     assert ids == walked_ids
     assert list(bpmn.reference_problems(root, ids, references)) == oracle_references(root, ids)
-    for process in root.iterchildren(f"{_B}process"):
-        fast_outline, fast_problems = bpmn._process_outline(process)
-        assert (fast_outline, list(fast_problems)) == oracle_outline(process)
+    processes = list(root.iterchildren(f"{_B}process"))
+    assert [scan.element for scan in scans] == processes
+    for scan in scans:
+        fast_outline, fast_problems = bpmn._outline_of(scan)
+        assert (fast_outline, list(fast_problems)) == oracle_outline(scan.element)
 
 
 def test_damage_reaches_the_walks():
