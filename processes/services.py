@@ -57,12 +57,8 @@ def _keep_stored_file(completed: mapping.Extensions, stored) -> None:
     packed = getattr(stored, "stored_derived_files", None)
     if packed is None:
         packed = content_store.derived_files_of(stored.pk)
-    try:
-        files = unpack_derived_files(stored.name, packed)
-    except ValueError:  # damaged: made again
-        return
-    data = (files or {}).get(extensions_file_name(stored.name)[0])
-    if data is not None and len(files) == 1:
+    data = _packed_extensions_file(stored.name, packed)
+    if data is not None:  # (damaged or missing: made again)
         completed.file = (str(stored.pk), stored.name, data)
 
 
@@ -162,14 +158,21 @@ def refresh_many_process_definitions(saved: list[tuple[Any, ContentCheck]]) -> N
     )
 
 
-def extensions_in_files(name: str, packed) -> Any:
-    """The extensions a process row stores, from its packed extensions file (the file is made from
-    them whenever they, the content or the name are written); None when it is missing or damaged."""
+def _packed_extensions_file(name: str, packed) -> bytes | None:
+    """The extensions file a process row's packed derived files hold (its only file), or None
+    when they are missing, damaged or hold something else."""
     try:
         files = unpack_derived_files(name, packed)
     except ValueError:
         return None
     data = (files or {}).get(extensions_file_name(name)[0])
+    return data if data is not None and len(files) == 1 else None
+
+
+def extensions_in_files(name: str, packed) -> Any:
+    """The extensions a process row stores, from its packed extensions file (the file is made from
+    them whenever they, the content or the name are written); None when it is missing or damaged."""
+    data = _packed_extensions_file(name, packed)
     if data is None:
         return None
     try:

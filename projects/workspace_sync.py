@@ -165,11 +165,12 @@ def _committed_state(
         f"LEFT JOIN {models} m ON m.project_id = p.id AND ({matches}) WHERE p.id = %s"
     )
     params = [*(value for pair in names for value in pair), db_param(uuid.UUID(str(project_id)))]
-    if locking and connection.vendor == "postgresql":
+    locked_first = locking and connection.vendor == "postgresql"  # SQLite: the write lock is the lock
+    if locked_first:
         sql, params = f"{_LOCK_SQL}; {sql}", [_lock_key(project_id), *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if locking and connection.vendor == "postgresql":
+        if locked_first:
             cursor.nextset()
         rows = cursor.fetchall()
     if not rows:
