@@ -1,0 +1,110 @@
+"""`read_bpmn` walks a large file in a worker thread while it validates the same bytes itself.
+
+The outline, every problem in its order and every refusal must be those of the same work done in
+one thread, for every fixture and every damaged copy of it; the walk must really run in another
+thread; and a forked child (a gunicorn worker forked from a loaded master) must start threads of
+its own instead of waiting forever on its parent's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from modeler.problems import ValidationFailed
+from processes import bpmn
+from tests.processes.conftest import process_xml
+from tests.processes.test_bpmn_fast_paths import cases
+
+UNREADABLE = {
+    "not well-formed": b'<bpmn2:definitions xmlns:bpmn2="http://www.omg.org/spec/BPMN/20100524/MODEL">',
+    "not BPMN": b"<definitions><process id='P'/></definitions>",
+    "a DOCTYPE": b"<!DOCTYPE x><x/>",
+    "schema-invalid": process_xml().replace(b'isExecutable="true"', b'isExecutable="maybe"'),
+}
+
+
+def outcome(content: bytes):
+    try:
+        return bpmn.read_bpmn(content)
+    except ValidationFailed as refused:
+        return ("refused", refused.message, refused.error_code, refused.problems)
+
+
+@pytest.fixture
+def walks(monkeypatch) -> list[str]:
+    """Every file is walked beside (whatever its size); the names of the threads that walked."""
+    monkeypatch.setattr(bpmn, "_WALK_BESIDE_BYTES", 0)
+    threads: list[str] = []
+    walk = bpmn._walk
+
+    def recorded(data: bytes):
+        threads.append(threading.current_thread().name)
+        return walk(data)
+
+    monkeypatch.setattr(bpmn, "_walk", recorded)
+    return threads
+
+
+def both_ways(content: bytes, monkeypatch) -> tuple[object, object]:
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", False)
+    inline = outcome(content)
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    return inline, outcome(content)
+
+
+@pytest.mark.parametrize("content", cases())
+def test_the_walk_beside_finds_what_the_walk_inline_finds(content, walks, monkeypatch):
+    inline, beside = both_ways(content, monkeypatch)
+    assert beside == inline
+    assert walks[0] == threading.current_thread().name
+    assert walks[1].startswith("bpmn-walk")
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_refusals_and_schema_problems_are_the_same_beside(name, walks, monkeypatch):
+    inline, beside = both_ways(UNREADABLE[name], monkeypatch)
+    assert beside == inline
+    if name == "schema-invalid":
+        assert [p.error_code for p in beside.problems] == ["xsd_invalid"]
+    else:
+        assert beside[0] == "refused"
+
+
+def test_a_refusal_of_the_walk_reaches_the_caller(walks, monkeypatch):
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    twice = process_xml({"Task_1": None, "Task_2": None}).replace(b'id="Task_2"', b'id="Task_1"')
+    with pytest.raises(ValidationFailed, match="used twice") as refused:
+        bpmn.read_bpmn(twice)
+    assert refused.value.error_code == "duplicate_id"
+    assert walks[0].startswith("bpmn-walk")
+
+
+def test_small_files_and_single_cpu_machines_walk_inline(walks, monkeypatch):
+    monkeypatch.setattr(bpmn, "_WALK_BESIDE_BYTES", 32 * 1024)
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    bpmn.read_bpmn(process_xml())
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", False)
+    bpmn.read_bpmn(process_xml({f"Task_{n}": None for n in range(200)}))
+    assert walks == [threading.current_thread().name] * 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_walks_beside_in_threads_of_its_own(walks, monkeypatch):
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    content = process_xml({f"Task_{n}": "movies.getMovieDesc" for n in range(50)})
+    bpmn.read_bpmn(content)  # the parent's pool now has a thread
+    assert bpmn._Beside._executor is not None
+    pid = os.fork()
+    if pid == 0:  # the child: its parent's threads are not there; a pool of its own must walk
+        code = 1
+        try:
+            signal.alarm(30)  # waiting on the parent's pool would hang: the alarm ends it
+            code = 0 if next(bpmn.read_bpmn(content).service_tasks).id == "Task_0" else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
