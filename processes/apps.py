@@ -24,6 +24,7 @@ class ProcessesConfig(AppConfig):
                 max_bytes=settings.MODELER_MAX_XML_BYTES,
                 initial_content=bpmn.initial_process,
                 check_content=bpmn.check_process,
+                start_check=bpmn.start_check_process,
                 derived_files=services.extensions_files,
                 derived_names=services.extensions_file_name,
                 stored_extensions=services.extensions_in_files,

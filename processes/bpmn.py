@@ -130,7 +130,7 @@ def _checked(data: bytes) -> bytes:
     """What is refused before libxml2 sees anything."""
     if not isinstance(data, bytes):
         raise TypeError("parse_xml takes bytes")
-    if not data.strip():
+    if not data or data.isspace():
         raise _refuse("the document is empty", "xml_empty")
     if data[:2] == b"\x1f\x8b":
         raise _refuse("compressed (gzip) content is not accepted; send the XML itself", "xml_compressed")
@@ -147,8 +147,13 @@ def _checked(data: bytes) -> bytes:
 
 def parse_xml(data: bytes) -> etree._Element:
     """The one way into lxml for user XML: bytes in, the root element out, or ValidationFailed."""
+    return _parse(_checked(data))
+
+
+def _parse(data: bytes) -> etree._Element:
+    """`parse_xml` of bytes `_checked` has let through already (a file being read is checked once)."""
     try:
-        return _fromstring(_checked(data), _parser())
+        return _fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or None
         text = (exc.msg or "not well-formed").split(", line ")[0]
@@ -200,7 +205,8 @@ _STREAM_LOG_SIZE = MAX_PROBLEMS
 
 
 def _parse_validated(data: bytes) -> tuple[etree._Element, list[str]]:
-    """The root, and the first XSD violations libxml2 found while parsing (without lines).
+    """The root, and the first XSD violations libxml2 found while parsing (without lines), of
+    bytes `_checked` has let through.
 
     Validating while parsing costs about what parsing does, so a valid file (the usual case) is
     parsed once; an invalid one is parsed again without the schema to get its tree. The messages
@@ -209,9 +215,9 @@ def _parse_validated(data: bytes) -> tuple[etree._Element, list[str]]:
     """
     parser = _parser(bpmn_schema())
     try:
-        return _fromstring(_checked(data), parser), []
+        return _fromstring(data, parser), []
     except etree.XMLSyntaxError as exc:
-        root = parse_xml(data)  # refuses what is not well-formed
+        root = _parse(data)  # refuses what is not well-formed
         schema_errors = (error.message for error in parser.error_log if error.domain_name == "SCHEMASV")
         return root, list(islice(schema_errors, _STREAM_LOG_SIZE + 1)) or [exc.msg or "invalid"]
 
@@ -264,6 +270,7 @@ class _ProcessScan(NamedTuple):
     outgoing: set[str]  # the sourceRef of every sequence flow with an id
     incoming: set[str]  # their targetRef
     ruled: list[tuple[str, str, etree._Element]]  # (tag, id, element) of the nodes with a flow rule
+    service_tasks: list[ServiceTask]
 
 
 def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan]]:
@@ -273,16 +280,18 @@ def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan
 
     A process's subtree is walked once for all of it (any namespace: its element ids include
     extension elements'); the rest of the file (the diagram, collaborations, messages…) only
-    for BPMN and BPMNDI elements.
+    for BPMN and BPMNDI elements, and for reference elements (found by libxml2: outside a process
+    there are few). The order of the references is not kept: they are only looked up.
     """
     ids: list[str] = []
     references: list[str] = []
     processes: list[_ProcessScan] = []
+    add_id, add_reference = ids.append, references.append
     for name, value in root.items():
         if name == "id":
-            ids.append(value)
+            add_id(value)
         elif name in _REFERENCE_ATTRIBUTE_SET:
-            references.append(value)
+            add_reference(value)
     for child in root.iterchildren(etree.Element):
         if child.tag == _PROCESS:
             processes.append(_scan_process(child, ids, references))
@@ -290,54 +299,72 @@ def _scan(root: etree._Element) -> tuple[list[str], list[str], list[_ProcessScan
         for element in child.iter(_ANY_BPMN, _ANY_BPMNDI):
             for name, value in element.items():
                 if name == "id":
-                    ids.append(value)
+                    add_id(value)
                 elif name in _REFERENCE_ATTRIBUTE_SET:
-                    references.append(value)
-            if element.tag in REFERENCE_ELEMENTS and element.text is not None:
-                references.append(element.text)
+                    add_reference(value)
+        for element in child.iter(*REFERENCE_ELEMENTS):
+            if element.text is not None:
+                add_reference(element.text)
     return ids, references, processes
 
 
 def _scan_process(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
     """One pass over a process's elements: BPMN/BPMNDI ids and references go to `ids` and
-    `references`; the element ids, sequence flows and ruled nodes to the returned scan."""
+    `references`; the element ids, sequence flows, ruled nodes and service tasks to the scan."""
+    process_id = process.get("id", "")
     element_ids: list[str] = []
     outgoing: set[str] = set()
     incoming: set[str] = set()
     ruled: list[tuple[str, str, etree._Element]] = []
+    tasks: list[ServiceTask] = []
+    add_id, add_reference, add_element_id = ids.append, references.append, element_ids.append
     for element in process.iter(etree.Element):
         tag = element.tag
-        if tag.startswith(_OWN_TAG_PREFIXES):
-            element_id = source = target = None
-            for name, value in element.items():
-                if name == "id":
-                    element_id = value
-                elif name in _REFERENCE_ATTRIBUTE_SET:
-                    references.append(value)
-                    if name == "sourceRef":
-                        source = value
-                    elif name == "targetRef":
-                        target = value
-            if tag in REFERENCE_ELEMENTS and element.text is not None:
-                references.append(element.text)  # <incoming>, <outgoing>, <sourceRef>, <targetRef>
-            if element_id is None:
-                continue
-            ids.append(element_id)
-        else:
+        if not tag.startswith(_OWN_TAG_PREFIXES):
             element_id = element.get("id")
-            if element_id is None:
-                continue
+            if element_id is not None:
+                add_element_id(element_id)
+            continue
+        element_id = source = target = name_value = implementation = None
+        for name, value in element.items():
+            if name == "id":
+                element_id = value
+            elif name in _REFERENCE_ATTRIBUTE_SET:
+                add_reference(value)
+                if name == "sourceRef":
+                    source = value
+                elif name == "targetRef":
+                    target = value
+            elif name == "name":
+                name_value = value
+            elif name == "implementation":
+                implementation = value
+        if tag in REFERENCE_ELEMENTS and element.text is not None:
+            add_reference(element.text)  # <incoming>, <outgoing>, <sourceRef>, <targetRef>
+        if element_id is None:
+            continue
+        add_id(element_id)
         if element is process:
             continue
-        element_ids.append(element_id)
+        add_element_id(element_id)
         if tag == _SEQUENCE_FLOW:
             outgoing.add(source or "")
             incoming.add(target or "")
         elif tag in _RULED_TAG_SET:
             ruled.append((tag, element_id, element))
+            if tag == _SERVICE_TASK:
+                implementation = (implementation or "").strip()
+                tasks.append(
+                    ServiceTask(
+                        element_id,
+                        name_value or "",
+                        None if implementation in _NO_IMPLEMENTATION else implementation,
+                        process_id,
+                    )
+                )
     outgoing.discard("")
     incoming.discard("")
-    return _ProcessScan(process, element_ids, outgoing, incoming, ruled)
+    return _ProcessScan(process, element_ids, outgoing, incoming, ruled, tasks)
 
 
 def _unique_ids(root: etree._Element, found: list[str]) -> set[str]:
@@ -596,9 +623,7 @@ def _outline_of(scan: _ProcessScan) -> tuple[ProcessOutline, Iterator[Problem]]:
     outgoing one), so `_flow_rule` is worked out only for the other nodes.
     """
     process = scan.element
-    process_id = process.get("id", "")
     incoming, outgoing = scan.incoming, scan.outgoing
-    tasks: list[ServiceTask] = []
     nodes: list[tuple[str, str]] = []  # (rule, id) of the nodes that may break their rule
     for tag, element_id, element in scan.ruled:
         if tag == _START:
@@ -609,23 +634,13 @@ def _outline_of(scan: _ProcessScan) -> tuple[ProcessOutline, Iterator[Problem]]:
             suspect = element_id not in outgoing
         else:
             suspect = element_id not in incoming or element_id not in outgoing
-            if tag == _SERVICE_TASK:
-                implementation = (element.get("implementation") or "").strip()
-                tasks.append(
-                    ServiceTask(
-                        id=element_id,
-                        name=element.get("name", ""),
-                        implementation=None if implementation in _NO_IMPLEMENTATION else implementation,
-                        process_id=process_id,
-                    )
-                )
         if suspect and (rule := _flow_rule(element)) is not None:
             nodes.append((rule, element_id))
     outline = ProcessOutline(
-        id=process_id,
+        id=process.get("id", ""),
         name=process.get("name", ""),
         element_ids=frozenset(scan.element_ids),
-        service_tasks=tuple(tasks),
+        service_tasks=tuple(scan.service_tasks),
     )
     return outline, chain(_name_problems(process), _flow_problems(nodes, incoming, outgoing))
 
@@ -643,13 +658,14 @@ class _Walk(NamedTuple):
 
 
 def _walk(data: bytes) -> _Walk:
-    """Parse the file without the schema and walk it once: ids, references, each process's outline
-    and its name and flow problems. Refuses duplicate ids and ids too long to store.
+    """Parse the file (bytes `_checked` has let through) without the schema and walk it once: ids,
+    references, each process's outline and its name and flow problems. Refuses duplicate ids and
+    ids too long to store.
 
     Its tree never leaves the call (lxml's trees belong to the thread that parsed them), so it
     can run in a worker thread while the caller validates the same bytes (`read_bpmn`).
     """
-    root = parse_xml(data)
+    root = _parse(data)
     found, references, scans = _scan(root)
     ids = _unique_ids(root, found)
     processes = []
@@ -680,26 +696,32 @@ def _walk(data: bytes) -> _Walk:
     )
 
 
-# From this size on, the walk runs in a worker thread beside the schema check (below it, handing
-# the bytes over costs more than the overlap saves).
-_WALK_BESIDE_BYTES = 32 * 1024
+# From this size on, the schema check and the walk run in worker threads (below it, handing the
+# bytes over costs more than the overlap saves).
+_BESIDE_BYTES = 32 * 1024
+
+
+def _schema_check(data: bytes) -> list[str]:
+    """Refuses what is not a BPMN model file (not well-formed, not `definitions`: the bytes have
+    passed `_checked`); the first XSD violations libxml2 finds while parsing (without lines), []
+    for a valid file. Its tree never leaves the call, like `_walk`'s."""
+    root, streamed = _parse_validated(data)
+    check_root(root)
+    return streamed
 
 
 class _Beside:
-    """A call started now and read later: in a worker thread when the machine has a CPU to spare
-    and the file is large enough, else run at once.
-
-    lxml lets go of the GIL while it parses and validates, so the caller's schema check (C) and
-    the walk (mostly Python) run side by side: a 1,000-task file is checked in about the time
-    its validation alone takes.
-    """
+    """A call started now and read later: in a worker thread when the machine has a CPU to spare,
+    else run at once. Only leaf calls go here (they never wait on another), so the small pool
+    cannot deadlock however many requests share it."""
 
     _executor: ThreadPoolExecutor | None = None
     _spare_cpu = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) > 1
 
-    def __init__(self, function: Callable[[bytes], _Walk], data: bytes) -> None:
+    def __init__(self, function: Callable[[bytes], object], data: bytes, *, beside: bool) -> None:
         self._future: Future | None = None
-        if self._spare_cpu and len(data) >= _WALK_BESIDE_BYTES:
+        self._value: object = None
+        if beside and self._spare_cpu:
             self._future = self._pool().submit(function, data)
         else:
             self._value = function(data)
@@ -707,7 +729,7 @@ class _Beside:
     @classmethod
     def _pool(cls) -> ThreadPoolExecutor:
         if cls._executor is None:
-            cls._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bpmn-walk")
+            cls._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bpmn-reading")
         return cls._executor
 
     @classmethod
@@ -715,12 +737,48 @@ class _Beside:
         # A forked child holds the pool object but none of its threads: it starts its own.
         cls._executor = None
 
-    def result(self) -> _Walk:
+    def result(self):
         return self._future.result() if self._future is not None else self._value
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_Beside._forget_pool)
+
+
+class Reading:
+    """A BPMN file being read: `start_reading` starts it, `result()` waits for its outline.
+
+    The file is parsed twice, side by side: with the schema (`_schema_check`, C code: lxml lets go
+    of the GIL) and without it for the walk (`_walk`, mostly Python), each in a worker thread for
+    a large file, so that the caller can do its own work meanwhile (a save locks and reads its
+    row). A 1,000-task file is read in about the time its validation alone takes. The lines of
+    XSD and reference problems come from a third parse, made only when there are some.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = _checked(data)
+        beside = len(data) >= _BESIDE_BYTES
+        self._schema = _Beside(_schema_check, data, beside=beside)
+        self._walk = _Beside(_walk, data, beside=beside)
+
+    def result(self) -> BpmnOutline:
+        streamed: list[str] = self._schema.result()  # refusals first: not a BPMN model file
+        walked: _Walk = self._walk.result()  # then duplicate and long ids
+        problems: Iterable[Problem] = ()
+        if streamed or not walked.references_resolve:
+            root = _parse(self._data)  # (this thread's own tree: it gives the lines)
+            references = () if walked.references_resolve else reference_problems(root, walked.ids)
+            problems = chain(schema_problems(streamed, root), references)
+        return BpmnOutline(
+            definitions_id=walked.definitions_id,
+            category=walked.category,
+            processes=walked.processes,
+            problems=capped(chain(problems, *walked.problems)),
+        )
+
+
+def start_reading(data: bytes) -> Reading:
+    return Reading(data)
 
 
 def read_bpmn(data: bytes) -> BpmnOutline:
@@ -730,26 +788,27 @@ def read_bpmn(data: bytes) -> BpmnOutline:
     BPMN 2.0 `definitions`, duplicate ids, ids too long to store. Everything else is stored
     with its problems, at most MAX_PROBLEMS of them (plus one row counting the rest): XSD
     violations first, then dangling references, then each process's name and flow problems.
-
-    The file is parsed twice, side by side: here with the schema (`_parse_validated`, whose
-    tree also gives the lines of any XSD or reference problem) and in `_walk` (`_Beside`).
     """
-    walk = _Beside(_walk, _checked(data))
-    root, streamed = _parse_validated(data)
-    check_root(root)
-    walked = walk.result()
-    references = () if walked.references_resolve else reference_problems(root, walked.ids)
-    return BpmnOutline(
-        definitions_id=walked.definitions_id,
-        category=walked.category,
-        processes=walked.processes,
-        problems=capped(chain(schema_problems(streamed, root), references, *walked.problems)),
-    )
+    return start_reading(data).result()
+
+
+class ProcessCheck:
+    """`check_process` started now and read later (`start_check_process`)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._reading = start_reading(content)
+
+    def result(self) -> ContentCheck:
+        bpmn = self._reading.result()
+        return ContentCheck(problems=list(bpmn.problems), name=None, parsed=bpmn)
+
+
+def start_check_process(content: bytes) -> ProcessCheck:
+    return ProcessCheck(content)
 
 
 def check_process(content: bytes) -> ContentCheck:
-    bpmn = read_bpmn(content)
-    return ContentCheck(problems=list(bpmn.problems), name=None, parsed=bpmn)
+    return start_check_process(content).result()
 
 
 def new_process_id() -> str:

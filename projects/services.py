@@ -234,6 +234,23 @@ def model_check(*, model_type_name: str, content: bytes) -> ContentCheck:
     return mtype.check_content(content)
 
 
+class _CheckedAlready:
+    def __init__(self, check: ContentCheck) -> None:
+        self._check = check
+
+    def result(self) -> ContentCheck:
+        return self._check
+
+
+def _start_check(mtype: ModelType, content: bytes):
+    """`model_check` started now and read later (`.result()`): a type that can check in worker
+    threads (`ModelType.start_check`) does, and the caller works meanwhile; others check now."""
+    check_content_size(mtype, content)
+    if mtype.start_check is not None:
+        return mtype.start_check(content)
+    return _CheckedAlready(mtype.check_content(content))
+
+
 def _complete(
     mtype: ModelType, project: Project, check: ContentCheck, extensions: Any, stored: Model | None
 ) -> tuple[Any, ContentCheck]:
@@ -488,11 +505,15 @@ def model_save_content(
         _refuse_stale(
             expected_version, Model.objects.values_list("version", flat=True).filter(pk=model.pk).first()
         )
-    check = model_check(model_type_name=mtype.name, content=content)
-    new_name = _check_model_name(check.name or model.name, mtype)
+    # The row is locked and read while a large file is being checked (its refusal, if any, then
+    # rolls the transaction back: nothing is written before the check is in).
+    checking = _start_check(mtype, content)
+    new_name = model.name
     try:
         with transaction.atomic():
             current = _locked(model, expected_version, content)
+            check = checking.result()
+            new_name = _check_model_name(check.name or model.name, mtype)
             previous = current.name
             check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
     except IntegrityError:

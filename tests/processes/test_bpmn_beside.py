@@ -37,7 +37,7 @@ def outcome(content: bytes):
 @pytest.fixture
 def walks(monkeypatch) -> list[str]:
     """Every file is walked beside (whatever its size); the names of the threads that walked."""
-    monkeypatch.setattr(bpmn, "_WALK_BESIDE_BYTES", 0)
+    monkeypatch.setattr(bpmn, "_BESIDE_BYTES", 0)
     threads: list[str] = []
     walk = bpmn._walk
 
@@ -61,7 +61,7 @@ def test_the_walk_beside_finds_what_the_walk_inline_finds(content, walks, monkey
     inline, beside = both_ways(content, monkeypatch)
     assert beside == inline
     assert walks[0] == threading.current_thread().name
-    assert walks[1].startswith("bpmn-walk")
+    assert walks[1].startswith("bpmn-reading")
 
 
 @pytest.mark.parametrize("name", UNREADABLE)
@@ -80,11 +80,11 @@ def test_a_refusal_of_the_walk_reaches_the_caller(walks, monkeypatch):
     with pytest.raises(ValidationFailed, match="used twice") as refused:
         bpmn.read_bpmn(twice)
     assert refused.value.error_code == "duplicate_id"
-    assert walks[0].startswith("bpmn-walk")
+    assert walks[0].startswith("bpmn-reading")
 
 
 def test_small_files_and_single_cpu_machines_walk_inline(walks, monkeypatch):
-    monkeypatch.setattr(bpmn, "_WALK_BESIDE_BYTES", 32 * 1024)
+    monkeypatch.setattr(bpmn, "_BESIDE_BYTES", 32 * 1024)
     monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
     bpmn.read_bpmn(process_xml())
     monkeypatch.setattr(bpmn._Beside, "_spare_cpu", False)
