@@ -146,7 +146,9 @@ class Extensions(dict):
         # Made by `canonical` (complete_extensions), and not changed since: a save stores them as
         # made, so their file is written without sorting them again, and written once.
         self.in_canonical_order = in_canonical_order
-        self.file: tuple[str, str, bytes] | None = None  # (model id, name, `extensions_file` bytes)
+        # (model id, name, `extensions_file` bytes): their file, made (`extensions_file`) or read
+        # back from the row that stores them (a save that keeps them)
+        self.file: tuple[str, str, bytes] | None = None
 
 
 def _note(problem: str, description: str, reference_id: str | None = None) -> Problem:
@@ -1077,9 +1079,13 @@ def extensions_file(model_id: str, name: str, extensions: Mapping[str, Any] | No
     fall back to the pure-Python encoder, ten times slower on a 10,000-task process). Extensions
     made by `complete_extensions` are already in canonical order, and keep their file once written.
     """
+    if (
+        isinstance(extensions, Extensions)
+        and extensions.file is not None
+        and extensions.file[:2] == (model_id, name)
+    ):
+        return extensions.file[2]  # made already, or read back from the row that stores them
     made = extensions if isinstance(extensions, Extensions) and extensions.in_canonical_order else None
-    if made is not None and made.file is not None and made.file[:2] == (model_id, name):
-        return made.file[2]
     processes = []
     compact = _compacter()
     for process_id, entry in (made if made is not None else canonical(extensions or {})).items():

@@ -39,27 +39,32 @@ def complete_process_save(
         previous = previous_implementations(stored_rows)
     completed, problems = _completed(outline, extensions, stored, catalog, previous)
     if extensions is ... and stored is not None:
-        _keep_stored_file(completed, stored)
+        completed = _kept_as_stored(completed, stored)
     return completed, problems + _duplicate_ids(used)
 
 
-def _keep_stored_file(completed: mapping.Extensions, stored) -> None:
+def _kept_as_stored(completed: mapping.Extensions, stored) -> mapping.Extensions:
     """A save that sends no extensions and leaves the stored ones as they are (a diagram edit)
-    has the extensions file the row already holds: it is read back (as bytes, from the locked
-    row) instead of written again (3.5 ms of JSON at 1,000 tasks, 35 ms at 10,000).
+    keeps them as stored: the stored values themselves (the save then finds them unchanged
+    without comparing them again) and the extensions file the row already holds, read back (as
+    bytes, from the locked row) instead of written again (3.5 ms of JSON at 1,000 tasks, 35 ms
+    at 10,000).
 
     `==` is enough here: every value of `completed` is either one of the stored values or a
     string, dict or list that completing made, so no 1 can stand for a stored true.
     """
-    if completed != stored.extensions:
-        return
+    if not isinstance(stored.extensions, dict) or completed != stored.extensions:
+        return completed
+    kept = mapping.Extensions(stored.extensions, completed.notes)
     # Read with the locked row on PostgreSQL (projects.services._locked_row), else read now.
     packed = getattr(stored, "stored_derived_files", None)
     if packed is None:
         packed = content_store.derived_files_of(stored.pk)
     data = _packed_extensions_file(stored.name, packed)
-    if data is not None:  # (damaged or missing: made again)
-        completed.file = (str(stored.pk), stored.name, data)
+    if data is None:  # (damaged or missing: made again, from the completed ones)
+        return completed
+    kept.file = (str(stored.pk), stored.name, data)
+    return kept
 
 
 def complete_new_processes(

@@ -3,7 +3,7 @@
 Called by the services and the archive inside their transaction, on rows they hold locked; no
 checks here.
 
-On PostgreSQL a content save is two statements: one UPDATE of the model row whose content and
+On PostgreSQL a content save is two statements, sent in one round trip: one UPDATE of the model row whose content and
 derived files go as binary parameters (Django's psycopg cursor binds on the client, which writes
 a bytea as hex inside the SQL text: twice the bytes, and about three times the time of a binary
 parameter for a 450 KB process), and one INSERT … SELECT that makes the version row from the
@@ -66,7 +66,8 @@ def save_content(
     if derived_files:
         assignments += ", derived_files = %b"
         params.append(model.derived_files)
-    with connection.wrap_database_errors, _binary_cursor() as cursor:
+    # Both statements go in one round trip (libpq's pipeline mode): nothing is read back.
+    with connection.wrap_database_errors, _binary_cursor() as cursor, cursor.connection.pipeline():
         cursor.execute(
             f"UPDATE {Model._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608
             [*params, model.pk],
