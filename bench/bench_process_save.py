@@ -1,8 +1,10 @@
 """Saving a process through the API (10, 100, 1,000 and 10,000 service tasks), and opening the editor.
 
 For each size it prints the median time of PUT /models/{id}/content (raw BPMN, token auth,
-gunicorn on 127.0.0.1, PostgreSQL; every save is a real change: a new version, the automatic
-mappings, the workspace files) and its ratio to two floors measured in the same run:
+gunicorn on 127.0.0.1, PostgreSQL; every save is a real change: every task renamed, a new
+version, the automatic mappings, the workspace files) and its ratio to two floors measured in the
+same run. The diagram stays as it is (a rename), so its walk is reused from the save before; a
+last line, "1000 moved", also moves every shape in each save (nothing reused). The floors:
 - floor 1: bare lxml parse + XSD validation of the same bytes + json.dumps of the stored extensions;
 - floor 2: floor 1 + one INSERT of the content into PostgreSQL (psycopg, autocommit, a bytea
   parameter sent as binary into a scratch table whose column has the compression of
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import HOST, BenchServer, setup_django  # noqa: E402
 
 SIZES = (10, 100, 1_000, 10_000)
+MOVED = "1000 moved"  # 1,000 tasks, every shape moved by each save too
 ROUNDS = {10: 21, 100: 21, 1_000: 15, 10_000: 5}
 CHROMIUM = "/usr/bin/chromium"
 HEAD = (
@@ -40,15 +43,16 @@ HEAD = (
 )
 
 
-def process_xml(process_id: str, tasks: int, label: str) -> bytes:
-    """start → tasks service tasks in rows of 20 → end, each shape and edge with its diagram element."""
+def process_xml(process_id: str, tasks: int, label: str, shift: int = 0) -> bytes:
+    """start → tasks service tasks in rows of 20 → end, each shape and edge with its diagram element
+    (every task shape `shift` px to the right)."""
     nodes, flows, shapes = ['<bpmn2:startEvent id="Event_start" />'], [], []
     shapes.append(
         '<bpmndi:BPMNShape id="Event_start_di" bpmnElement="Event_start"><dc:Bounds x="50" y="80" width="36" height="36" /></bpmndi:BPMNShape>'
     )
     previous, px, py = "Event_start", 86, 98
     for n in range(tasks):
-        x, y = 150 + (n % 20) * 160, 60 + (n // 20) * 130
+        x, y = 150 + shift + (n % 20) * 160, 60 + (n // 20) * 130
         nodes.append(
             f'<bpmn2:serviceTask id="Task_{n}" name="{label} {n}" implementation="movies.getMovieDesc" />'
         )
@@ -121,19 +125,26 @@ def main() -> int:
     results = {}
     with BenchServer(workers=2) as server:
         headers = {"Authorization": f"Token {token.key}", "Content-Type": "application/xml"}
-        for size in SIZES:
+        # Each size's saves rename every task (the diagram stays as it is: the diagram walk is
+        # reused); "1000 moved" also moves every shape (nothing is reused).
+        for size in (*SIZES, MOVED):
+            tasks = 1_000 if size == MOVED else size
             model, _ = services.model_create(
-                actor=user, project=project, type_name="PROCESS", name=f"tasks-{size}"
+                actor=user, project=project, type_name="PROCESS", name=f"tasks-{size}".replace(" ", "-")
             )
             process_id = next(iter(model.extensions))
             model.extensions[process_id]["properties"] = variables
             services.model_save_content(
                 actor=user, model=model, content=bytes(model.content), extensions=model.extensions
             )
-            bodies = [process_xml(process_id, size, label) for label in ("look up", "fetch")]
+            shifts = (0, 40) if size == MOVED else (0, 0)
+            bodies = [
+                process_xml(process_id, tasks, label, shift)
+                for label, shift in zip(("look up", "fetch"), shifts, strict=True)
+            ]
             conn = server.connection()
             target, floor, floor2 = [], [], []
-            for round_ in range(ROUNDS[size] + 2):
+            for round_ in range(ROUNDS[tasks] + 2):
                 body = bodies[round_ % 2]
                 start = time.perf_counter()
                 conn.request("PUT", f"/modeling-service/v1/models/{model.pk}/content", body, headers)
@@ -155,7 +166,7 @@ def main() -> int:
                     floor2.append(floor_elapsed + store_elapsed)
             conn.close()
             mappings = len(extensions[process_id]["mappings"])
-            assert mappings == size, (mappings, size)
+            assert mappings == tasks, (mappings, tasks)
             results[size] = (median_ms(target), median_ms(floor), median_ms(floor2), len(bodies[0]))
         store.close()
 
