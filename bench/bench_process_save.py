@@ -14,7 +14,9 @@ Goals at 1,000 tasks: ratio to floor 1 <= 3 and under 150 ms; ratio to floor 2 <
 Then the time for the workspace page to open a 1,000-task process in headless Chromium at
 1280×720 (navigation start to the diagram shown and the properties panel ready); goal under 1.5 s.
 
-Run: .venv/bin/python bench/bench_process_save.py [--no-editor]   (needs PostgreSQL at 127.0.0.1:5432)
+Run: .venv/bin/python bench/bench_process_save.py [--no-editor] [--sizes 1000,moved] [--rounds N]
+(needs PostgreSQL at 127.0.0.1:5432; --sizes picks some of 10, 100, 1000, 10000, moved; --rounds
+sets the measured saves of each size)
 """
 
 from __future__ import annotations
@@ -81,6 +83,17 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def _option(name: str, default):
+    if name in sys.argv[:-1]:
+        return type(default)(sys.argv[sys.argv.index(name) + 1])
+    return default
+
+
+def _chosen_sizes() -> list:
+    every = {str(size): size for size in SIZES} | {"moved": MOVED}
+    return [every[name] for name in _option("--sizes", ",".join(every)).split(",")]
+
+
 def main() -> int:
     setup_django()
     from django.contrib.auth import get_user_model
@@ -127,7 +140,7 @@ def main() -> int:
         headers = {"Authorization": f"Token {token.key}", "Content-Type": "application/xml"}
         # Each size's saves rename every task (the diagram stays as it is: the diagram walk is
         # reused); "1000 moved" also moves every shape (nothing is reused).
-        for size in (*SIZES, MOVED):
+        for size in _chosen_sizes():
             tasks = 1_000 if size == MOVED else size
             model, _ = services.model_create(
                 actor=user, project=project, type_name="PROCESS", name=f"tasks-{size}".replace(" ", "-")
@@ -144,7 +157,7 @@ def main() -> int:
             ]
             conn = server.connection()
             target, floor, floor2 = [], [], []
-            for round_ in range(ROUNDS[tasks] + 2):
+            for round_ in range(_option("--rounds", ROUNDS[tasks]) + 2):
                 body = bodies[round_ % 2]
                 start = time.perf_counter()
                 conn.request("PUT", f"/modeling-service/v1/models/{model.pk}/content", body, headers)

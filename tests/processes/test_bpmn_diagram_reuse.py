@@ -79,17 +79,56 @@ def test_a_reused_diagram_still_finds_its_dangling_references(walks):
     assert [p.error_code for p in again.problems] == ["dangling_diagram_reference"]
 
 
-def test_the_same_bytes_under_other_namespaces_have_another_key(monkeypatch):
-    monkeypatch.setattr(bpmn, "_DIAGRAM_SCAN_MIN_BYTES", 0)
+def test_the_same_diagram_bytes_under_other_namespaces_are_walked_again(walks, monkeypatch):
     content = big_process("look up")
     other = content.replace(b'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"', b'xmlns:dc="urn:other"')
     assert other != content
-    keys = []
-    for data in (content, other):
-        root = bpmn.parse_xml(data)
-        keys.append(bpmn._diagram_key(root, root[-1], data))
-    assert None not in keys
-    assert keys[0] != keys[1]
+    bpmn.read_bpmn(content)
+    reused = bpmn.read_bpmn(other)
+    assert walks == ["BPMNDiagram_1", "BPMNDiagram_1"]
+    monkeypatch.setattr(bpmn, "_diagram_key", lambda *args: None)
+    assert bpmn.read_bpmn(other) == reused
+
+
+def test_a_rename_parses_the_file_without_its_diagram(walks, monkeypatch):
+    parsed: list[int] = []
+    parse = bpmn._parse
+
+    def recorded(data: bytes):
+        parsed.append(len(data))
+        return parse(data)
+
+    monkeypatch.setattr(bpmn, "_parse", recorded)
+    looked_up, fetched = big_process("look up"), big_process("fetch")
+    first = bpmn.read_bpmn(looked_up)
+    renamed = bpmn.read_bpmn(fetched)
+    diagram = fetched[fetched.index(b"<bpmndi:BPMNDiagram") : fetched.index(b"</bpmn2:definitions>")]
+    assert parsed == [len(looked_up), len(fetched) - len(diagram.rstrip())]
+    assert renamed.problems == first.problems == []
+    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: None)
+    assert bpmn.read_bpmn(fetched) == renamed
+
+
+def test_a_cut_file_with_a_duplicate_id_is_refused_with_the_line_of_the_whole_file(walks):
+    content = big_process("look up")
+    bpmn.read_bpmn(content)
+    twice = content.replace(b'id="Task_5"', b'id="Task_4"').replace(
+        b'bpmnElement="Task_5"', b'bpmnElement="Task_4"'
+    )
+    with pytest.raises(ValidationFailed, match="used twice") as refused:
+        bpmn.read_bpmn(twice)
+    # The diagram's bytes as they were (its scan is known, the file is parsed without it) and an
+    # id of the model that one of the diagram's ids already has: the whole file is walked.
+    collides = content.replace(
+        b'<bpmn2:startEvent id="Event_start" />', b'<bpmn2:startEvent id="Task_3_di" />'
+    )
+    walked = len(walks)
+    with pytest.raises(ValidationFailed, match="used twice") as in_diagram:
+        bpmn.read_bpmn(collides)
+    assert "line" in refused.value.problems[0].description
+    assert in_diagram.value.error_code == "duplicate_id"
+    assert "Task_3_di" in in_diagram.value.problems[0].description
+    assert len(walks) == walked  # its scan was known: not walked again for it
 
 
 @pytest.mark.parametrize(
@@ -138,3 +177,17 @@ def test_a_diagram_whose_start_tag_could_be_mistaken_is_never_reused(damage, mon
     assert bpmn._diagram_key(root, root[-1] if root[-1].tag == bpmn._DIAGRAM else root[-2], damaged) is None
     undamaged = bpmn.parse_xml(content)
     assert bpmn._diagram_key(undamaged, undamaged[-1], content) is not None
+
+
+def test_a_known_diagram_under_another_namespace_is_not_taken_for_it(walks, monkeypatch):
+    """The same diagram bytes with its prefix bound elsewhere are no diagram: its ids are not the
+    model's (a model id equal to one of them is no duplicate)."""
+    content = big_process("look up")
+    bpmn.read_bpmn(content)
+    foreign = content.replace(
+        b'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"', b'xmlns:bpmndi="urn:not-bpmn-di"'
+    ).replace(b'<bpmn2:startEvent id="Event_start" />', b'<bpmn2:startEvent id="Task_3_di" />')
+    read = bpmn.read_bpmn(foreign)  # not refused: Task_3_di is used once in the BPMN namespaces
+    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: None)
+    monkeypatch.setattr(bpmn, "_diagram_key", lambda *args: None)
+    assert bpmn.read_bpmn(foreign) == read
