@@ -277,7 +277,10 @@ class _ProcessScan(NamedTuple):
 
 
 def _scan(
-    root: etree._Element, data: bytes | None = None, cut: _DiagramScan | None = None
+    root: etree._Element,
+    data: bytes | None = None,
+    cut: _DiagramScan | None = None,
+    tail: tuple[int, bytes] | None = None,
 ) -> tuple[list[str], list[str], list[_ProcessScan]]:
     """One pass over the file: the id of every BPMN/BPMNDI element, the value of every reference
     attribute they hold and the text of every reference element, and for each process what its
@@ -288,8 +291,8 @@ def _scan(
     for BPMN and BPMNDI elements, and for reference elements (found by libxml2: outside a process
     there are few). The order of the references is not kept: they are only looked up. Given
     the file's bytes, a diagram that ends the file is read from `_DIAGRAM_SCANS` when its bytes
-    were walked before; `cut` is that of a diagram cut out of the file before it was parsed
-    (`_diagram_cut`).
+    were walked before; `cut` is that of a diagram cut out of the file before it was parsed, and
+    `tail` the (offset, `_tail_key`) `_diagram_cut` worked out already (`_parsed_for_walk`).
     """
     ids: list[str] = []
     references: list[str] = []
@@ -303,7 +306,7 @@ def _scan(
         if child.tag == _PROCESS:
             processes.append(_scan_process(child, ids, references))
             continue
-        key = _diagram_key(root, child, data) if data is not None and child.tag == _DIAGRAM else None
+        key = _diagram_key(root, child, data, tail) if data is not None and child.tag == _DIAGRAM else None
         if key is None:
             _scan_other(child, ids, references)
             continue
@@ -391,7 +394,9 @@ def _tail_key(data: bytes, start: int) -> bytes:
     return digest.digest()
 
 
-def _diagram_key(root: etree._Element, diagram: etree._Element, data: bytes) -> bytes | None:
+def _diagram_key(
+    root: etree._Element, diagram: etree._Element, data: bytes, tail: tuple[int, bytes] | None = None
+) -> bytes | None:
     """`_tail_key` from `diagram`'s start tag, when those bytes are surely the diagram's own, else
     None (the diagram is walked as any child): it is the last node of a UTF-8 file without CDATA,
     and holds no comment or processing instruction (nothing where its start tag could be written
@@ -410,36 +415,41 @@ def _diagram_key(root: etree._Element, diagram: etree._Element, data: bytes) -> 
     end = offset + len(start)
     if offset < 0 or len(data) - offset < _DIAGRAM_SCAN_MIN_BYTES or data[end : end + 1] not in _TAG_ENDS:
         return None
+    if tail is not None and tail[0] == offset:
+        return tail[1]
     return _tail_key(data, offset)
 
 
-def _diagram_cut(data: bytes) -> tuple[bytes, _DiagramScan] | None:
+def _diagram_cut(data: bytes) -> tuple[bytes | None, _DiagramScan | None, tuple[int, bytes] | None]:
     """The file without its diagram, and what that diagram holds, when a diagram of these very
-    bytes was walked before (`_DIAGRAM_SCANS`) and the bytes alone show where it lies: the file
+    bytes was walked before (`_DIAGRAM_SCANS`), and the (offset, `_tail_key`) of the diagram's
+    bytes, when the bytes alone show where it lies (else None, None, None): the file
     holds no comment, CDATA or processing instruction (the XML declaration aside), so every `<`
     is markup, and the last `</p:BPMNDiagram>` and the `<p:BPMNDiagram` before it are the tags of
     the diagram that ends it (a well-formed file stays well-formed without it; one that is not is
     refused by the schema check). The caller checks the namespaces the rest of the file declares.
     """
+    nothing = None, None, None
     if len(data) < _DIAGRAM_SCAN_MIN_BYTES or b"<!--" in data or b"<![CDATA[" in data:
-        return None
+        return nothing
     body = len(_BOM) if data.startswith(_BOM) else 0
     instruction = data.find(b"<?", body)
     if instruction >= 0 and (instruction != body or data.find(b"<?", body + 2) >= 0):
-        return None
+        return nothing
     closing = data.rfind(b":BPMNDiagram>")
     opening = data.rfind(b"</", 0, closing)
     prefix = data[opening + 2 : closing]
     if closing < 0 or opening < 0 or not _PREFIX.fullmatch(prefix):
-        return None
+        return nothing
     start = data.rfind(b"<" + prefix + b":BPMNDiagram", 0, opening)
     after = start + 1 + len(prefix) + len(b":BPMNDiagram")
     if start < 0 or data[after : after + 1] not in _TAG_ENDS:
-        return None
-    known = _known_diagram(_tail_key(data, start))
+        return nothing
+    tail = start, _tail_key(data, start)
+    known = _known_diagram(tail[1])
     if known is None:
-        return None
-    return data[:start] + data[closing + len(b":BPMNDiagram>") :], known
+        return None, None, tail
+    return data[:start] + data[closing + len(b":BPMNDiagram>") :], known, tail
 
 
 def _scan_process(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
@@ -802,8 +812,8 @@ def _walk(data: bytes) -> _Walk:
     Its tree never leaves the call (lxml's trees belong to the thread that parsed them), so it
     can run in a worker thread while the caller validates the same bytes (`read_bpmn`).
     """
-    root, cut = _parsed_for_walk(data)
-    found, references, scans = _scan(root, data, cut)
+    root, cut, tail = _parsed_for_walk(data)
+    found, references, scans = _scan(root, data, cut, tail)
     ids = _unique_ids(root, found, (lambda: _parse(data)) if cut is not None else None)
     processes = []
     problems: list[Iterable[Problem]] = []
@@ -833,18 +843,19 @@ def _walk(data: bytes) -> _Walk:
     )
 
 
-def _parsed_for_walk(data: bytes) -> tuple[etree._Element, _DiagramScan | None]:
+def _parsed_for_walk(data: bytes) -> tuple[etree._Element, _DiagramScan | None, tuple[int, bytes] | None]:
     """The tree `_walk` walks: of the file without its diagram when that diagram's scan is known
-    and read under the same namespaces (`_diagram_cut`), else of the whole file."""
-    cut = _diagram_cut(data)
-    if cut is not None:
+    and read under the same namespaces (`_diagram_cut`), else of the whole file; with that scan,
+    and the diagram's offset and `_tail_key` when worked out."""
+    without, known, tail = _diagram_cut(data)
+    if without is not None and known is not None:
         try:
-            root = _parse(cut[0])
+            root = _parse(without)
         except ValidationFailed:
             root = None  # (a file the schema check refuses anyway: parsed whole, as any)
-        if root is not None and _namespaces(root) == cut[1].namespaces:
-            return root, cut[1]
-    return _parse(data), None
+        if root is not None and _namespaces(root) == known.namespaces:
+            return root, known, tail
+    return _parse(data), None, tail
 
 
 # From this size on, the schema check and the walk run in worker threads (below it, handing the

@@ -3,13 +3,14 @@
 Called by the services and the archive inside their transaction, on rows they hold locked; no
 checks here.
 
-On PostgreSQL a content save is two statements, sent in one round trip: one UPDATE of the model row whose content and
-derived files go as binary parameters (Django's psycopg cursor binds on the client, which writes
-a bytea as hex inside the SQL text: twice the bytes, and about three times the time of a binary
-parameter for a 450 KB process), and one INSERT … SELECT that makes the version row from the
-row just written, so the content and extensions are neither sent nor parsed a second time (and
-PostgreSQL copies the compressed values as they are). The export reads contents and derived
-files with binary results (a third of the time of the hex text the ORM's cursor receives).
+On PostgreSQL a content save is two statements, sent in one round trip (pipeline mode): one
+UPDATE of the model row whose content and derived files go as binary parameters (Django's psycopg
+cursor binds on the client, which writes a bytea as hex inside the SQL text: twice the bytes, and
+about three times the time of a binary parameter for a 450 KB process), and one INSERT … SELECT
+that makes the version row from the row just written, so the content and extensions are neither
+sent nor parsed a second time (and PostgreSQL copies the compressed values as they are). The
+export reads contents and derived files with binary results (a third of the time of the hex text
+the ORM's cursor receives).
 Elsewhere (SQLite) it is the ORM.
 """
 

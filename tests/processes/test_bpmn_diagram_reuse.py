@@ -105,7 +105,7 @@ def test_a_rename_parses_the_file_without_its_diagram(walks, monkeypatch):
     diagram = fetched[fetched.index(b"<bpmndi:BPMNDiagram") : fetched.index(b"</bpmn2:definitions>")]
     assert parsed == [len(looked_up), len(fetched) - len(diagram.rstrip())]
     assert renamed.problems == first.problems == []
-    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: None)
+    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: (None, None, None))
     assert bpmn.read_bpmn(fetched) == renamed
 
 
@@ -188,6 +188,6 @@ def test_a_known_diagram_under_another_namespace_is_not_taken_for_it(walks, monk
         b'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"', b'xmlns:bpmndi="urn:not-bpmn-di"'
     ).replace(b'<bpmn2:startEvent id="Event_start" />', b'<bpmn2:startEvent id="Task_3_di" />')
     read = bpmn.read_bpmn(foreign)  # not refused: Task_3_di is used once in the BPMN namespaces
-    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: None)
+    monkeypatch.setattr(bpmn, "_diagram_cut", lambda data: (None, None, None))
     monkeypatch.setattr(bpmn, "_diagram_key", lambda *args: None)
     assert bpmn.read_bpmn(foreign) == read
