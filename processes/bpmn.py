@@ -923,6 +923,16 @@ class Reading:
         self._schema = _Beside(_schema_check, data, beside=beside)
         self._walk = _Beside(_walk, data, beside=beside)
 
+    def outline(self) -> BpmnOutline:
+        """The file's outline, without its problems: the walk's (the schema check may still run),
+        or a refusal (the schema check's first: not a BPMN model file)."""
+        try:
+            walked: _Walk = self._walk.result()
+        except ValidationFailed:
+            self._schema.result()
+            raise
+        return BpmnOutline(walked.definitions_id, walked.category, walked.processes, [])
+
     def result(self) -> BpmnOutline:
         streamed: list[str] = self._schema.result()  # refusals first: not a BPMN model file
         walked: _Walk = self._walk.result()  # then duplicate and long ids
@@ -959,6 +969,11 @@ class ProcessCheck:
 
     def __init__(self, content: bytes) -> None:
         self._reading = start_reading(content)
+
+    def early(self) -> ContentCheck:
+        """The check's outline (`Reading.outline`): what completing the extensions needs, before
+        the schema check is in; no problems yet."""
+        return ContentCheck(problems=[], name=None, parsed=self._reading.outline())
 
     def result(self) -> ContentCheck:
         bpmn = self._reading.result()

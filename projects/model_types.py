@@ -39,9 +39,10 @@ class ModelType:
     initial_content: Callable[[str, str], bytes]
     # Raises ValidationFailed for content that must be refused; returns a ContentCheck otherwise.
     check_content: Callable[[bytes], ContentCheck]
-    # check_content started now and read later: returns an object whose result() is the check
-    # (or raises), so that a save locks and reads its row while a large file is being checked
-    # (in worker threads). None: check_content runs at once.
+    # check_content started now and read later: returns an object whose early() is the check's
+    # name and outline (`parsed`) without its problems, and result() the whole check (both may
+    # raise), so that a save locks its row and completes the extensions while a large file is
+    # being checked (in worker threads). None: check_content runs at once.
     start_check: Callable[[bytes], Any] | None = None
     # Rewrites the name the content declares (used when the model is renamed); None: no name inside.
     rename_content: Callable[[bytes, str], bytes] | None = None

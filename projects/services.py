@@ -235,16 +235,22 @@ def model_check(*, model_type_name: str, content: bytes) -> ContentCheck:
 
 
 class _CheckedAlready:
+    """A check made already, read as a started one (`ModelType.start_check`)."""
+
     def __init__(self, check: ContentCheck) -> None:
         self._check = check
+
+    def early(self) -> ContentCheck:
+        return self._check
 
     def result(self) -> ContentCheck:
         return self._check
 
 
 def _start_check(mtype: ModelType, content: bytes):
-    """`model_check` started now and read later (`.result()`): a type that can check in worker
-    threads (`ModelType.start_check`) does, and the caller works meanwhile; others check now."""
+    """`model_check` started now and read later (`.early()`, `.result()`): a type that can check
+    in worker threads (`ModelType.start_check`) does, and the caller works meanwhile; others
+    check now."""
     check_content_size(mtype, content)
     if mtype.start_check is not None:
         return mtype.start_check(content)
@@ -253,8 +259,9 @@ def _start_check(mtype: ModelType, content: bytes):
 
 def _complete(
     mtype: ModelType, project: Project, check: ContentCheck, extensions: Any, stored: Model | None
-) -> tuple[Any, ContentCheck]:
-    """The extensions to store and every problem of the save (the type's project-wide checks added)."""
+) -> tuple[Any, list[Problem]]:
+    """The extensions to store and the problems the type's project-wide checks find (`_with`
+    adds them to the check's). The check's outline (`parsed`) is enough: not its problems."""
     if mtype.complete_save is None:
         if extensions is not ... and extensions is not None:
             raise ValidationFailed(
@@ -262,16 +269,20 @@ def _complete(
                 [Problem("Unexpected extensions", f"Models of type {mtype.name} take no extensions")],
                 error_code="extensions_not_allowed",
             )
-        return (stored.extensions if stored is not None else None), check
-    extensions, more = mtype.complete_save(project, check, extensions, stored)
-    return extensions, replace(check, problems=capped([*check.problems, *more]))
+        return (stored.extensions if stored is not None else None), []
+    return mtype.complete_save(project, check, extensions, stored)
+
+
+def _with(check: ContentCheck, more: list[Problem]) -> ContentCheck:
+    """Every problem of the save: the content's, then the project-wide ones (`_complete`)."""
+    return replace(check, problems=capped([*check.problems, *more])) if more else check
 
 
 def model_validate(*, model: Model, content: bytes, extensions: Any = ...) -> ContentCheck:
     """Every problem candidate content (and extensions) would have if saved now, without saving."""
     mtype = model_type(model.type)
     check = model_check(model_type_name=mtype.name, content=content)
-    return _complete(mtype, model.project, check, extensions, model)[1]
+    return _with(check, _complete(mtype, model.project, check, extensions, model)[1])
 
 
 # Locks are always taken in one order: the project row (shared by the writers of its models,
@@ -314,9 +325,10 @@ def model_create(
     try:
         with transaction.atomic():
             _lock_project(project.pk)
-            extensions, check = _complete(
+            extensions, more = _complete(
                 mtype, project, check, extensions if extensions is not None else ..., None
             )
+            check = _with(check, more)
             model = Model(
                 project=project,
                 type=mtype.name,
@@ -446,26 +458,29 @@ def _md5(data: bytes) -> str:
 
 
 def _store_content(
-    actor, current: Model, mtype: ModelType, check: ContentCheck, content: bytes, extensions: Any
+    actor, current: Model, mtype: ModelType, checking, new_name: str, content: bytes, extensions: Any
 ) -> ContentCheck:
     """Inside the caller's transaction, on a locked row: the next version, unless nothing changed.
 
+    `checking` gives the content's check (`_start_check`): its outline first, enough to complete
+    the extensions, then the whole check, waited for only then (a large file's schema check runs
+    meanwhile; its refusal, if any, rolls the transaction back before anything is written).
     A save whose content, extensions and name equal the stored ones makes no new version; only
     its problems (which can change with the project's other models) are brought up to date.
     """
-    new_name = check.name or current.name
     if new_name != current.name and (
         Model.objects.filter(project_id=current.project_id, type=current.type, name=new_name).exists()
     ):
         raise _model_conflict(current.project, mtype, new_name)
     stored_extensions = current.extensions
-    current.extensions, check = _complete(mtype, current.project, check, extensions, current)
-    current.problems = [problem.as_json() for problem in check.problems]
+    current.extensions, more = _complete(mtype, current.project, checking.early(), extensions, current)
     derived_files = mtype.packed_derived_files(str(current.pk), new_name, content, current.extensions)
     same_content, same_derived = _stored_as(current, content, derived_files)
     # `==` alone takes 1 for true; a process's derived file holds the whole extensions as JSON,
     # so equal derived files also mean the same JSON.
     same_extensions = current.extensions == stored_extensions and same_derived
+    check = _with(replace(checking.result(), name=new_name), more)
+    current.problems = [problem.as_json() for problem in check.problems]
     if new_name == current.name and same_extensions and same_content:
         current.save(update_fields=["problems"])
         # The bytes stored as they are: kept on the row for the workspace sync (no read back).
@@ -505,17 +520,15 @@ def model_save_content(
         _refuse_stale(
             expected_version, Model.objects.values_list("version", flat=True).filter(pk=model.pk).first()
         )
-    # The row is locked and read while a large file is being checked (its refusal, if any, then
-    # rolls the transaction back: nothing is written before the check is in).
+    # The row is locked and read while a large file is being checked (`_store_content`).
     checking = _start_check(mtype, content)
     new_name = model.name
     try:
         with transaction.atomic():
             current = _locked(model, expected_version, content)
-            check = checking.result()
-            new_name = _check_model_name(check.name or model.name, mtype)
+            new_name = _check_model_name(checking.early().name or model.name, mtype)
             previous = current.name
-            check = _store_content(actor, current, mtype, replace(check, name=new_name), content, extensions)
+            check = _store_content(actor, current, mtype, checking, new_name, content, extensions)
     except IntegrityError:
         raise _model_conflict(model.project, mtype, new_name) from None
     workspace_sync.sync_models(
@@ -557,8 +570,8 @@ def model_update(
                 if renamed and mtype.rename_content is not None:
                     content = mtype.rename_content(content, str(name))
                 check = model_check(model_type_name=mtype.name, content=content)
-                check = replace(check, name=str(name) if renamed else current.name)
-                _store_content(actor, current, mtype, check, content, extensions)
+                new_name = str(name) if renamed else current.name
+                _store_content(actor, current, mtype, _CheckedAlready(check), new_name, content, extensions)
             elif renamed:
                 current.name = str(name)
                 # The derived files carry the model's name: made again (a type without any needs no content).
