@@ -28,6 +28,7 @@ import threading
 import uuid
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -403,13 +404,39 @@ def read_project_zip(data: bytes) -> ProjectArchive:
     return project_archive(read_zip(data, accept_project_path))
 
 
+# How many files' checks run ahead of the one being read (`check_models`): enough to keep the
+# checking threads busy, few enough that only a few parsed trees are alive at once.
+_CHECKS_AHEAD = 4
+
+
+def _started_checks(models: list[ArchiveModel]) -> Iterator[tuple[ArchiveModel, Any]]:
+    """Each model with its check started (`services.start_model_check`), or the refusal it met at
+    once, `_CHECKS_AHEAD` files ahead of the one the caller reads."""
+    ahead: deque[tuple[ArchiveModel, Any]] = deque()
+    upcoming = iter(models)
+    while True:
+        while len(ahead) <= _CHECKS_AHEAD and (model := next(upcoming, None)) is not None:
+            try:
+                started = services.start_model_check(model_type_name=model.type_name, content=model.content)
+            except ValidationFailed as exc:
+                started = exc
+            ahead.append((model, started))
+        if not ahead:
+            return
+        yield ahead.popleft()
+
+
 def check_models(archive: ProjectArchive, progress: Progress = no_progress) -> None:
-    """Check every model's content (refusals collected over all files, then raised as one)."""
+    """Check every model's content (refusals collected over all files, then raised as one); a few
+    files are checked ahead, side by side (`_started_checks`)."""
     failures: list[tuple[ArchiveModel, ValidationFailed]] = []
-    for index, model in enumerate(archive.models):
+    for index, (model, started) in enumerate(_started_checks(archive.models)):
         progress("check", index + 1, len(archive.models), model.path)
+        if isinstance(started, ValidationFailed):
+            failures.append((model, started))
+            continue
         try:
-            model.check = services.model_check(model_type_name=model.type_name, content=model.content)
+            model.check = started.result()
         except ValidationFailed as exc:
             failures.append((model, exc))
             continue

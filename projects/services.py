@@ -247,6 +247,12 @@ class _CheckedAlready:
         return self._check
 
 
+def start_model_check(*, model_type_name: str, content: bytes):
+    """`model_check` started now and read later: `.result()` is the check (or raises). Several
+    started one after the other are checked side by side (an import's files)."""
+    return _start_check(model_type(model_type_name), content)
+
+
 def _start_check(mtype: ModelType, content: bytes):
     """`model_check` started now and read later (`.early()`, `.result()`): a type that can check
     in worker threads (`ModelType.start_check`) does, and the caller works meanwhile; others
