@@ -21,6 +21,7 @@ sets the measured saves of each size)
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -83,18 +84,22 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _option(name: str, default):
-    if name in sys.argv[:-1]:
-        return type(default)(sys.argv[sys.argv.index(name) + 1])
-    return default
-
-
-def _chosen_sizes() -> list:
+def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     every = {str(size): size for size in SIZES} | {"moved": MOVED}
-    return [every[name] for name in _option("--sizes", ",".join(every)).split(",")]
+    parser = argparse.ArgumentParser(description="Process saves against their floors.")
+    parser.add_argument("--no-editor", action="store_true", help="skip the editor's opening in Chromium")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(every),
+        type=lambda names: [every[name] for name in names.split(",")],
+        help=f"comma-separated, of {', '.join(every)}",
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="measured saves of each size")
+    return parser.parse_args(argv)
 
 
 def main() -> int:
+    arguments = _arguments()
     setup_django()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -140,7 +145,7 @@ def main() -> int:
         headers = {"Authorization": f"Token {token.key}", "Content-Type": "application/xml"}
         # Each size's saves rename every task (the diagram stays as it is: the diagram walk is
         # reused); "1000 moved" also moves every shape (nothing is reused).
-        for size in _chosen_sizes():
+        for size in arguments.sizes:
             tasks = 1_000 if size == MOVED else size
             model, _ = services.model_create(
                 actor=user, project=project, type_name="PROCESS", name=f"tasks-{size}".replace(" ", "-")
@@ -157,7 +162,7 @@ def main() -> int:
             ]
             conn = server.connection()
             target, floor, floor2 = [], [], []
-            for round_ in range(_option("--rounds", ROUNDS[tasks]) + 2):
+            for round_ in range((arguments.rounds or ROUNDS[tasks]) + 2):
                 body = bodies[round_ % 2]
                 start = time.perf_counter()
                 conn.request("PUT", f"/modeling-service/v1/models/{model.pk}/content", body, headers)
@@ -198,7 +203,7 @@ def main() -> int:
                 f"floor 2 (+ INSERT + fsync'd write) {floor2_ms:6.1f} ms, ratio {ratio2:4.2f}{goal}"
             )
 
-        if "--no-editor" in sys.argv:
+        if arguments.no_editor:
             return 0
         open_times = editor_open_times(server, user, Model.objects.get(project=project, name="tasks-1000"))
         if open_times:

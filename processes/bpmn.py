@@ -400,6 +400,13 @@ def _tail_key(data: bytes, start: int) -> bytes:
     return digest.digest()
 
 
+def _diagram_start(data: bytes, prefix: bytes, before: int) -> int:
+    """The offset of the last `<prefix:BPMNDiagram` start tag before `before`, or -1."""
+    start = data.rfind(b"<" + prefix + b":BPMNDiagram", 0, before)
+    after = start + 1 + len(prefix) + len(b":BPMNDiagram")
+    return start if start >= 0 and data[after : after + 1] in _TAG_ENDS else -1
+
+
 def _diagram_key(
     root: etree._Element, diagram: etree._Element, data: bytes, tail: tuple[int, bytes] | None = None
 ) -> bytes | None:
@@ -420,10 +427,8 @@ def _diagram_key(
     hiding = diagram.iterdescendants("{*}BPMNDiagram", etree.Comment, etree.ProcessingInstruction)
     if next(hiding, None) is not None:
         return None
-    start = b"<" + diagram.prefix.encode() + b":BPMNDiagram"
-    offset = data.rfind(start)
-    end = offset + len(start)
-    if offset < 0 or len(data) - offset < _DIAGRAM_SCAN_MIN_BYTES or data[end : end + 1] not in _TAG_ENDS:
+    offset = _diagram_start(data, diagram.prefix.encode(), len(data))
+    if offset < 0 or len(data) - offset < _DIAGRAM_SCAN_MIN_BYTES:
         return None
     if tail is not None and tail[0] == offset:
         return tail[1]
@@ -451,9 +456,8 @@ def _diagram_cut(data: bytes) -> tuple[bytes | None, _DiagramScan | None, tuple[
     prefix = data[opening + 2 : closing]
     if closing < 0 or opening < 0 or not _PREFIX.fullmatch(prefix):
         return nothing
-    start = data.rfind(b"<" + prefix + b":BPMNDiagram", 0, opening)
-    after = start + 1 + len(prefix) + len(b":BPMNDiagram")
-    if start < 0 or data[after : after + 1] not in _TAG_ENDS:
+    start = _diagram_start(data, prefix, opening)
+    if start < 0:
         return nothing
     tail = start, _tail_key(data, start)
     known = _known_diagram(tail[1])

@@ -53,7 +53,7 @@ def _kept_as_stored(completed: mapping.Extensions, stored) -> mapping.Extensions
     `==` is enough here: every value of `completed` is either one of the stored values or a
     string, dict or list that completing made, so no 1 can stand for a stored true.
     """
-    if not isinstance(stored.extensions, dict) or completed != stored.extensions:
+    if completed != stored.extensions:
         return completed
     kept = mapping.Extensions(stored.extensions, completed.notes)
     # Read with the locked row on PostgreSQL (projects.services._locked_row), else read now.
