@@ -189,9 +189,18 @@ class _PatchedSchemaResolver(etree.Resolver):
         return None
 
 
-@cache
+_SCHEMA_LOCK = threading.Lock()
+
+
 def bpmn_schema() -> etree.XMLSchema:
-    """The OMG BPMN 2.0 schema, loaded once per process from the spiffworkflow wheel's files."""
+    """The OMG BPMN 2.0 schema, loaded once per process from the spiffworkflow wheel's files (by
+    one thread: two worker threads loading it at once made libxml2 refuse the schema)."""
+    with _SCHEMA_LOCK:
+        return _loaded_schema()
+
+
+@cache
+def _loaded_schema() -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     parser.resolvers.add(_PatchedSchemaResolver())
     return etree.XMLSchema(etree.parse(str(_schema_dir() / "BPMN20.xsd"), parser))
@@ -827,8 +836,19 @@ def _walk(data: bytes) -> _Walk:
     can run in a worker thread while the caller validates the same bytes (`read_bpmn`).
     """
     root, cut, tail = _parsed_for_walk(data)
+    return _walk_tree(root, data, cut, tail)
+
+
+def _walk_tree(
+    root: etree._Element,
+    data: bytes | None,
+    cut: _DiagramScan | None = None,
+    tail: tuple[int, bytes] | None = None,
+) -> _Walk:
+    """`_walk` of a tree parsed already (`cut`, `tail`: `_parsed_for_walk`'s; without `data`, no
+    diagram scan is kept or looked for)."""
     found, references, scans = _scan(root, data, cut, tail)
-    ids = _unique_ids(root, found, (lambda: _parse(data)) if cut is not None else None)
+    ids = _unique_ids(root, found, (lambda: _parse(data)) if cut is not None and data is not None else None)
     processes = []
     problems: list[Iterable[Problem]] = []
     for scan in scans:
@@ -921,18 +941,48 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_Beside._forget_pool)
 
 
+def _outline(walked: _Walk, problems: Iterable[Problem]) -> BpmnOutline:
+    return BpmnOutline(
+        definitions_id=walked.definitions_id,
+        category=walked.category,
+        processes=walked.processes,
+        problems=capped(chain(problems, *walked.problems)),
+    )
+
+
+def _read_whole(data: bytes) -> BpmnOutline:
+    """`read_bpmn` in the calling thread, of bytes `_checked` has let through, parsed once: the
+    walk walks the tree the schema check parsed (with no attribute added by the schema), which
+    gives the lines of the problems too. The refusals come in the same order."""
+    root, streamed = _parse_validated(data)
+    check_root(root)
+    walked = _walk_tree(root, None)  # (parsed whole: no diagram scan to reuse)
+    problems: Iterable[Problem] = ()
+    if streamed or not walked.references_resolve:
+        references = () if walked.references_resolve else reference_problems(root, walked.ids)
+        problems = chain(schema_problems(streamed, root), references)
+    return _outline(walked, problems)
+
+
 class Reading:
     """A BPMN file being read: `start_reading` starts it, `result()` waits for its outline.
 
-    The file is parsed twice, side by side: with the schema (`_schema_check`, C code: lxml lets go
-    of the GIL) and without it for the walk (`_walk`, mostly Python), each in a worker thread for
-    a large file, so that the caller can do its own work meanwhile (a save locks and reads its
-    row). A 1,000-task file is read in about the time its validation alone takes. The lines of
-    XSD and reference problems come from a third parse, made only when there are some.
+    One file read alone (a save) is parsed twice, side by side: with the schema (`_schema_check`,
+    C code: lxml lets go of the GIL) and without it for the walk (`_walk`, mostly Python), each in
+    a worker thread for a large file, so that the caller can do its own work meanwhile (a save
+    locks and reads its row). A 1,000-task file is read in about the time its validation alone
+    takes. The lines of XSD and reference problems come from a third parse, made only when there
+    are some. One file of many read one after the other (`among_many`: an import's) is read
+    whole in one worker thread, parsed once (`_read_whole`): the files, not the two parts of
+    one file, are read side by side.
     """
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, among_many: bool = False) -> None:
         self._data = _checked(data)
+        self._whole: _Beside | None = None
+        if among_many:
+            self._whole = _Beside(_read_whole, data, beside=True)
+            return
         beside = len(data) >= _BESIDE_BYTES
         self._schema = _Beside(_schema_check, data, beside=beside)
         self._walk = _Beside(_walk, data, beside=beside)
@@ -940,6 +990,9 @@ class Reading:
     def outline(self) -> BpmnOutline:
         """The file's outline, without its problems: the walk's (the schema check may still run),
         or a refusal (the schema check's first: not a BPMN model file)."""
+        if self._whole is not None:
+            whole: BpmnOutline = self._whole.result()
+            return BpmnOutline(whole.definitions_id, whole.category, whole.processes, [])
         try:
             walked: _Walk = self._walk.result()
         except ValidationFailed:
@@ -948,6 +1001,8 @@ class Reading:
         return BpmnOutline(walked.definitions_id, walked.category, walked.processes, [])
 
     def result(self) -> BpmnOutline:
+        if self._whole is not None:
+            return self._whole.result()
         streamed: list[str] = self._schema.result()  # refusals first: not a BPMN model file
         walked: _Walk = self._walk.result()  # then duplicate and long ids
         problems: Iterable[Problem] = ()
@@ -955,16 +1010,11 @@ class Reading:
             root = _parse(self._data)  # (this thread's own tree: it gives the lines)
             references = () if walked.references_resolve else reference_problems(root, walked.ids)
             problems = chain(schema_problems(streamed, root), references)
-        return BpmnOutline(
-            definitions_id=walked.definitions_id,
-            category=walked.category,
-            processes=walked.processes,
-            problems=capped(chain(problems, *walked.problems)),
-        )
+        return _outline(walked, problems)
 
 
-def start_reading(data: bytes) -> Reading:
-    return Reading(data)
+def start_reading(data: bytes, *, among_many: bool = False) -> Reading:
+    return Reading(data, among_many=among_many)
 
 
 def read_bpmn(data: bytes) -> BpmnOutline:
@@ -981,8 +1031,8 @@ def read_bpmn(data: bytes) -> BpmnOutline:
 class ProcessCheck:
     """`check_process` started now and read later (`start_check_process`)."""
 
-    def __init__(self, content: bytes) -> None:
-        self._reading = start_reading(content)
+    def __init__(self, content: bytes, *, among_many: bool = False) -> None:
+        self._reading = start_reading(content, among_many=among_many)
 
     def early(self) -> ContentCheck:
         """The check's outline (`Reading.outline`): what completing the extensions needs, before
@@ -994,8 +1044,8 @@ class ProcessCheck:
         return ContentCheck(problems=list(bpmn.problems), name=None, parsed=bpmn)
 
 
-def start_check_process(content: bytes) -> ProcessCheck:
-    return ProcessCheck(content)
+def start_check_process(content: bytes, *, among_many: bool = False) -> ProcessCheck:
+    return ProcessCheck(content, among_many=among_many)
 
 
 def check_process(content: bytes) -> ContentCheck:

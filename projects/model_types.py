@@ -42,8 +42,10 @@ class ModelType:
     # check_content started now and read later: returns an object whose early() is the check's
     # name and outline (`parsed`) without its problems, and result() the whole check (both may
     # raise), so that a save locks its row and completes the extensions while a large file is
-    # being checked (in worker threads). None: check_content runs at once.
-    start_check: Callable[[bytes], Any] | None = None
+    # being checked (in worker threads); called with among_many=True for one file of many checked
+    # one after the other (an import's: each file is checked whole in one thread, the files side
+    # by side). None: check_content runs at once.
+    start_check: Callable[..., Any] | None = None
     # Rewrites the name the content declares (used when the model is renamed); None: no name inside.
     rename_content: Callable[[bytes, str], bytes] | None = None
     # Extra files written beside the content file, from (model id, name, content, extensions).

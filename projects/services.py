@@ -248,18 +248,19 @@ class _CheckedAlready:
 
 
 def start_model_check(*, model_type_name: str, content: bytes):
-    """`model_check` started now and read later: `.result()` is the check (or raises). Several
-    started one after the other are checked side by side (an import's files)."""
-    return _start_check(model_type(model_type_name), content)
+    """`model_check` of one file of many, started now and read later: `.result()` is the check
+    (or raises). Several started one after the other are checked side by side (an import's
+    files), each in one worker thread."""
+    return _start_check(model_type(model_type_name), content, among_many=True)
 
 
-def _start_check(mtype: ModelType, content: bytes):
+def _start_check(mtype: ModelType, content: bytes, *, among_many: bool = False):
     """`model_check` started now and read later (`.early()`, `.result()`): a type that can check
     in worker threads (`ModelType.start_check`) does, and the caller works meanwhile; others
     check now."""
     check_content_size(mtype, content)
     if mtype.start_check is not None:
-        return mtype.start_check(content)
+        return mtype.start_check(content, among_many=among_many)
     return _CheckedAlready(mtype.check_content(content))
 
 

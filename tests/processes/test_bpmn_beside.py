@@ -108,3 +108,62 @@ def test_a_forked_child_walks_beside_in_threads_of_its_own(walks, monkeypatch):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def one_of_many(content: bytes):
+    """`outcome` of the reading an import's file gets: whole, parsed once, in a worker thread."""
+    try:
+        return bpmn.start_reading(content, among_many=True).result()
+    except ValidationFailed as refused:
+        return ("refused", refused.message, refused.error_code, refused.problems)
+
+
+@pytest.mark.parametrize("content", cases())
+def test_a_file_of_many_read_whole_in_one_thread_finds_what_the_two_parses_find(content, monkeypatch):
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    assert one_of_many(content) == outcome(content)
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_a_file_of_many_is_refused_as_the_two_parses_refuse_it(name, monkeypatch):
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    assert one_of_many(UNREADABLE[name]) == outcome(UNREADABLE[name])
+
+
+def test_a_file_of_many_is_read_in_a_worker_thread_and_its_outline_comes_first(monkeypatch):
+    monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
+    threads: list[str] = []
+    whole = bpmn._read_whole
+
+    def recorded(data: bytes):
+        threads.append(threading.current_thread().name)
+        return whole(data)
+
+    monkeypatch.setattr(bpmn, "_read_whole", recorded)
+    reading = bpmn.start_reading(process_xml({"Task_1": "movies.getMovieDesc"}), among_many=True)
+    assert reading.outline().problems == []
+    assert [task.id for task in reading.outline().service_tasks] == ["Task_1"]
+    assert reading.result() == bpmn.read_bpmn(process_xml({"Task_1": "movies.getMovieDesc"}))
+    assert len(threads) == 1 and threads[0].startswith("bpmn-reading")
+
+
+def test_the_schema_is_loaded_once_when_threads_ask_for_it_at_once(monkeypatch):
+    """Two worker threads loading the XSD at once made libxml2 refuse it ('not valid XML Schema')."""
+    bpmn._loaded_schema.cache_clear()
+    start = threading.Barrier(4)
+    loaded, failed = [], []
+
+    def load():
+        start.wait()
+        try:
+            loaded.append(bpmn.bpmn_schema())
+        except Exception as exc:  # noqa: BLE001 - the test reports what any thread met
+            failed.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert len({id(schema) for schema in loaded}) == 1
