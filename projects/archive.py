@@ -786,9 +786,15 @@ def cyclic_gc_paused() -> Iterator[None]:
 def project_import(*, actor, data: bytes, name: object = None, progress: Progress = no_progress) -> Project:
     """Import a project zip (APA's or ours): all or nothing."""
     with cyclic_gc_paused():
-        archive = read_project_zip(data)
-        check_models(archive, progress)
-        return store_project(actor=actor, archive=archive, name=name, progress=progress)
+        return _checked_and_stored(actor, read_project_zip(data), name, progress)
+
+
+def _checked_and_stored(actor, archive: ProjectArchive, name: object, progress: Progress) -> Project:
+    """Check every model of the archive, then store the project. Only this frame holds the
+    archive: it is freed when it returns, before the collector resumes (`cyclic_gc_paused`),
+    whose first collection would otherwise walk every object of it (30 ms for 250 files)."""
+    check_models(archive, progress)
+    return store_project(actor=actor, archive=archive, name=name, progress=progress)
 
 
 # --- export and copy ------------------------------------------------------------------------
@@ -842,7 +848,11 @@ def project_copy(*, actor, project: Project, name: object) -> Project:
             error_code="field.required",
         )
     with cyclic_gc_paused():
-        archive = project_archive(project_files(project))
-        check_models(archive)
-        archive.description = project.description
-        return store_project(actor=actor, archive=archive, name=name)
+        return _checked_and_stored(actor, _archive_of(project), name, no_progress)
+
+
+def _archive_of(project: Project) -> ProjectArchive:
+    """The project as an archive of its files (as its export would hold them)."""
+    archive = project_archive(project_files(project))
+    archive.description = project.description
+    return archive

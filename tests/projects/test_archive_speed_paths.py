@@ -8,6 +8,7 @@ import gc
 import io
 import json
 import os
+import weakref
 import zipfile
 
 import pytest
@@ -63,6 +64,39 @@ def test_the_collector_is_paused_during_an_import_and_resumed_after(owner):
     with pytest.raises(ValidationFailed):
         archive.project_import(actor=owner, data=zipped({"x.json": b"[]"}))
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["import", "copy"])
+def test_the_archive_is_freed_before_the_collector_resumes(owner, copy, monkeypatch):
+    """The collector's first run after an import walks what is still alive from it: the archive
+    (every file, check and outline) must be gone by then (30 ms for 250 files when it was not)."""
+    source = (
+        archive.project_import(actor=owner, data=zipped(project_files(3)), name="source") if copy else None
+    )
+    made: list[weakref.ref] = []
+    alive_when_resumed: list[bool] = []
+    project_archive = archive.project_archive
+
+    def recorded(*args, **kwargs):
+        result = project_archive(*args, **kwargs)
+        made.append(weakref.ref(result))
+        return result
+
+    class Collector:
+        def __getattr__(self, name):
+            return getattr(gc, name)
+
+        def enable(self):
+            alive_when_resumed.append(made[-1]() is not None)
+            gc.enable()
+
+    monkeypatch.setattr(archive, "project_archive", recorded)
+    monkeypatch.setattr(archive, "gc", Collector())
+    if copy:
+        archive.project_copy(actor=owner, project=source, name="copied")
+    else:
+        archive.project_import(actor=owner, data=zipped(project_files(3)))
+    assert alive_when_resumed == [False]
 
 
 def test_nested_pauses_resume_the_collector_once_the_last_ends_and_only_if_it_ran():
