@@ -17,7 +17,7 @@ from projects import content_store, workspace, workspace_sync
 from projects.model_types import ContentCheck, ModelType, model_type
 from projects.models import Collaborator, Model, Project
 from projects.names import dns_name_problems
-from projects.permissions import COLLABORATOR_PERMISSIONS, OWNER_PERMISSIONS
+from projects.permissions import COLLABORATOR_PERMISSIONS, OWNER_PERMISSIONS, grant_owner
 from projects.workspace_sync import model_files, project_manifest  # noqa: F401  (the archive's)
 
 MAX_DESCRIPTION_LENGTH = 4000
@@ -88,8 +88,7 @@ def project_insert(*, actor, name: str, description: str) -> Project:
         created_by=actor.username,
         last_modified_by=actor.username,
     )
-    for permission in OWNER_PERMISSIONS:
-        assign_perm(permission.value, actor, project)
+    grant_owner(actor, project)
     return project
 
 

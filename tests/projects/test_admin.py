@@ -11,7 +11,7 @@ import pytest
 from modeler.problems import Conflict, ValidationFailed
 from modeler.roles import APS_MODELER
 from projects import services
-from projects.models import Collaborator, Project
+from projects.models import Collaborator, Project, ProjectUserObjectPermission
 from projects.permissions import COLLABORATOR_PERMISSIONS, OWNER_PERMISSIONS, project_permissions
 from projects.workspace import project_dir
 from tests.factories import ProjectFactory, make_user
@@ -351,3 +351,14 @@ def test_guardians_object_permission_pages_grant_nothing(client, superuser, proj
         {"permissions": ["view_project", "change_project", "delete_project", "manage_collaborators"]},
     )
     assert project_permissions(modeler, project) == frozenset()
+
+
+def test_a_new_project_gives_its_owner_each_owner_permission_once(owner, collaborator):
+    """project_insert grants them in one insert (permissions.grant_owner), as assign_perm did."""
+    project = services.project_create(actor=owner, name="granted")
+    assert project_permissions(owner, project) == OWNER
+    assert project_permissions(collaborator, project) == NOTHING
+    rows = ProjectUserObjectPermission.objects.filter(content_object=project)
+    assert sorted(rows.values_list("user_id", "permission__codename")) == sorted(
+        (owner.pk, codename) for codename in OWNER
+    )
