@@ -9,6 +9,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from modeler.fast_json import Decoder, Encoder
+from modeler.fields import JSONTextField
 
 
 class Project(models.Model):
@@ -80,7 +81,7 @@ class Model(models.Model):
     name = models.CharField(max_length=26)
     description = models.TextField(blank=True, default="")
     content = models.BinaryField(default=b"")
-    extensions = models.JSONField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
+    extensions = JSONTextField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
     problems = models.JSONField(
         encoder=Encoder,
         decoder=Decoder,
@@ -122,7 +123,7 @@ class ModelVersion(models.Model):
     model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     content = models.BinaryField()
-    extensions = models.JSONField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
+    extensions = JSONTextField(null=True, blank=True, encoder=Encoder, decoder=Decoder)
     created_by = models.CharField(max_length=150)
     creation_date = models.DateTimeField(auto_now_add=True)
 
