@@ -17,7 +17,8 @@ A large file is read twice side by side (`Reading`): the schema check parses it 
 (C code, without the GIL) while the walk parses it again and outlines it, each in a worker thread
 whose tree never leaves it; a save meanwhile locks its row and completes the extensions from the
 outline (`start_check_process`). A diagram whose bytes were walked before is not walked, nor
-parsed, again (`_DIAGRAM_SCANS`).
+parsed, again (`_DIAGRAM_SCANS`). An import's files are read the other way round: each one whole
+in one worker thread, parsed once (`_read_whole`), while the next file is read in the other.
 """
 
 from __future__ import annotations
