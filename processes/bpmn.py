@@ -942,7 +942,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_Beside._forget_pool)
 
 
-def _outline(walked: _Walk, problems: Iterable[Problem]) -> BpmnOutline:
+def _outline(walked: _Walk, streamed: list[str], tree: Callable[[], etree._Element]) -> BpmnOutline:
+    """The file's outline with its problems: the XSD violations `streamed` and the dangling
+    references, each with its line (from `tree()`, asked for only when there are some), then each
+    process's name and flow problems."""
+    problems: Iterable[Problem] = ()
+    if streamed or not walked.references_resolve:
+        root = tree()
+        references = () if walked.references_resolve else reference_problems(root, walked.ids)
+        problems = chain(schema_problems(streamed, root), references)
     return BpmnOutline(
         definitions_id=walked.definitions_id,
         category=walked.category,
@@ -958,11 +966,7 @@ def _read_whole(data: bytes) -> BpmnOutline:
     root, streamed = _parse_validated(data)
     check_root(root)
     walked = _walk_tree(root, None)  # (parsed whole: no diagram scan to reuse)
-    problems: Iterable[Problem] = ()
-    if streamed or not walked.references_resolve:
-        references = () if walked.references_resolve else reference_problems(root, walked.ids)
-        problems = chain(schema_problems(streamed, root), references)
-    return _outline(walked, problems)
+    return _outline(walked, streamed, lambda: root)
 
 
 class Reading:
@@ -1006,12 +1010,8 @@ class Reading:
             return self._whole.result()
         streamed: list[str] = self._schema.result()  # refusals first: not a BPMN model file
         walked: _Walk = self._walk.result()  # then duplicate and long ids
-        problems: Iterable[Problem] = ()
-        if streamed or not walked.references_resolve:
-            root = _parse(self._data)  # (this thread's own tree: it gives the lines)
-            references = () if walked.references_resolve else reference_problems(root, walked.ids)
-            problems = chain(schema_problems(streamed, root), references)
-        return _outline(walked, problems)
+        # (the lines come from a tree of this thread's own)
+        return _outline(walked, streamed, lambda: _parse(self._data))
 
 
 def start_reading(data: bytes, *, among_many: bool = False) -> Reading:
