@@ -27,26 +27,31 @@ UNREADABLE = {
 }
 
 
-def outcome(content: bytes):
+def outcome(content: bytes, read=bpmn.read_bpmn):
     try:
-        return bpmn.read_bpmn(content)
+        return read(content)
     except ValidationFailed as refused:
         return ("refused", refused.message, refused.error_code, refused.problems)
+
+
+def threads_calling(monkeypatch, name: str) -> list[str]:
+    """The names of the threads that call `bpmn.<name>` from now on (in the order of the calls)."""
+    threads: list[str] = []
+    function = getattr(bpmn, name)
+
+    def recorded(data: bytes):
+        threads.append(threading.current_thread().name)
+        return function(data)
+
+    monkeypatch.setattr(bpmn, name, recorded)
+    return threads
 
 
 @pytest.fixture
 def walks(monkeypatch) -> list[str]:
     """Every file is walked beside (whatever its size); the names of the threads that walked."""
     monkeypatch.setattr(bpmn, "_BESIDE_BYTES", 0)
-    threads: list[str] = []
-    walk = bpmn._walk
-
-    def recorded(data: bytes):
-        threads.append(threading.current_thread().name)
-        return walk(data)
-
-    monkeypatch.setattr(bpmn, "_walk", recorded)
-    return threads
+    return threads_calling(monkeypatch, "_walk")
 
 
 def both_ways(content: bytes, monkeypatch) -> tuple[object, object]:
@@ -112,10 +117,7 @@ def test_a_forked_child_walks_beside_in_threads_of_its_own(walks, monkeypatch):
 
 def one_of_many(content: bytes):
     """`outcome` of the reading an import's file gets: whole, parsed once, in a worker thread."""
-    try:
-        return bpmn.start_reading(content, among_many=True).result()
-    except ValidationFailed as refused:
-        return ("refused", refused.message, refused.error_code, refused.problems)
+    return outcome(content, lambda data: bpmn.start_reading(data, among_many=True).result())
 
 
 @pytest.mark.parametrize("content", cases())
@@ -132,14 +134,7 @@ def test_a_file_of_many_is_refused_as_the_two_parses_refuse_it(name, monkeypatch
 
 def test_a_file_of_many_is_read_in_a_worker_thread_and_its_outline_comes_first(monkeypatch):
     monkeypatch.setattr(bpmn._Beside, "_spare_cpu", True)
-    threads: list[str] = []
-    whole = bpmn._read_whole
-
-    def recorded(data: bytes):
-        threads.append(threading.current_thread().name)
-        return whole(data)
-
-    monkeypatch.setattr(bpmn, "_read_whole", recorded)
+    threads = threads_calling(monkeypatch, "_read_whole")
     reading = bpmn.start_reading(process_xml({"Task_1": "movies.getMovieDesc"}), among_many=True)
     assert reading.outline().problems == []
     assert [task.id for task in reading.outline().service_tasks] == ["Task_1"]
