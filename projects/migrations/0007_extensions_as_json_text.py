@@ -2,29 +2,17 @@
 than `jsonb` (modeler.fields.JSONTextField): nothing queries inside them, and jsonb's conversion
 of every value sent and read was most of the server's work on an import. The values stored are
 converted once here (`USING extensions::json`); changing the type drops the column's lz4
-compression, which is set again (as 0005 set it)."""
+compression, which 0005's `use_lz4` sets again."""
+
+from importlib import import_module
 
 from django.db import migrations
 
 import modeler.fast_json
 import modeler.fields
 
-_COLUMNS = (("projects_model", "extensions"), ("projects_modelversion", "extensions"))
-
-
-def use_lz4(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql" or connection.pg_version < 140000:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-        row = cursor.fetchone()
-        if not (row and row[0]):
-            return
-        for table, column in _COLUMNS:
-            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4")
+# 0005, whose use_lz4 is run again: it sets every large column (the others have it already).
+_MIGRATION_0005 = import_module("projects.migrations.0005_model_derived_files")
 
 
 class Migration(migrations.Migration):
@@ -47,5 +35,5 @@ class Migration(migrations.Migration):
                 blank=True, decoder=modeler.fast_json.Decoder, encoder=modeler.fast_json.Encoder, null=True
             ),
         ),
-        migrations.RunPython(use_lz4, migrations.RunPython.noop),
+        migrations.RunPython(_MIGRATION_0005.use_lz4, migrations.RunPython.noop),
     ]
