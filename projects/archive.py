@@ -405,7 +405,8 @@ def read_project_zip(data: bytes) -> ProjectArchive:
 
 
 # How many files' checks run ahead of the one being read (`check_models`): enough to keep the
-# checking threads busy, few enough that only a few parsed trees are alive at once.
+# checking threads busy. (Each file's tree lives only in the thread that checks it; what waits
+# ahead is the files' outlines.)
 _CHECKS_AHEAD = 4
 
 
