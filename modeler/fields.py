@@ -39,12 +39,8 @@ class JSONTextField(models.JSONField):
         return encoder().encode(value)
 
     def from_db_value(self, value: Any, expression, connection) -> Any:
-        if value is None or isinstance(value, str | bytes | bytearray | memoryview):
-            return super().from_db_value(
-                bytes(value).decode() if isinstance(value, bytearray | memoryview) else value,
-                expression,
-                connection,
-            )
+        if value is None or isinstance(value, str | bytes | bytearray):
+            return super().from_db_value(value, expression, connection)
         return value  # (a driver that parsed the json column already)
 
 
