@@ -23,9 +23,14 @@ _DIGITS = bytes(48 if 48 <= byte <= 57 else 120 for byte in range(256))
 _LONG_NUMBER = b"0" * 19
 
 
+def has_long_number(data: bytes) -> bool:
+    """Whether the bytes hold a run of 19 digits (where an integer orjson reads as a float may be)."""
+    return _LONG_NUMBER in data.translate(_DIGITS)
+
+
 def loads(text: str | bytes) -> Any:
     data = text.encode() if isinstance(text, str) else text
-    if _LONG_NUMBER not in data.translate(_DIGITS):
+    if not has_long_number(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

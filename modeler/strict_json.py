@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from modeler import fast_json
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 30
+_UTF8_BOM = "\ufeff".encode()
+_UNREAD = object()  # what `_read_utf8` gives for a document it leaves to the checked path
 
 
 class JSONInputError(ValueError):
@@ -64,6 +68,7 @@ UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 # In JSON text, NUL and surrogates can only come as escapes (raw, they are invalid JSON or
 # invalid UTF-8); only a document holding such an escape needs its strings walked.
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def _check_text(text: str, path: list) -> None:
@@ -114,18 +119,26 @@ def _check_strings(value: Any) -> None:
 _INT_LIMIT = 10**MAX_INT_DIGITS  # an integer of more than MAX_INT_DIGITS digits is at least this
 # A key's separator: the key's closing quote, JSON whitespace, then the colon.
 _KEY_SEPARATOR = re.compile(r'"[ \t\n\r]*:')
+_KEY_SEPARATOR_BYTES = re.compile(rb'"[ \t\n\r]*:')
 
 
-def _plain_keys(value: Any, max_depth: int) -> int | None:
-    """The number of keys of every object in a document json.loads read without hooks, or None
-    when it holds something the checked parse refuses (nesting deeper than max_depth, a number
-    that is not finite or has more than MAX_INT_DIGITS digits)."""
+class _Plain(NamedTuple):
+    keys: int  # of every object of the document
+    floats: bool  # it holds a float
+
+
+def _plain_keys(value: Any, max_depth: int) -> _Plain | None:
+    """The number of keys of every object in a document json.loads read without hooks (and
+    whether it holds a float), or None when it holds something the checked parse refuses
+    (nesting deeper than max_depth, a number that is not finite or has more than MAX_INT_DIGITS
+    digits)."""
     kind = type(value)
     if kind is not dict and kind is not list:
         if kind is float:
-            return 0 if math.isfinite(value) else None
-        return None if kind is int and not -_INT_LIMIT < value < _INT_LIMIT else 0
+            return _Plain(0, True) if math.isfinite(value) else None
+        return None if kind is int and not -_INT_LIMIT < value < _INT_LIMIT else _Plain(0, False)
     keys = 0
+    floats = False
     level: list[Any] = [value]  # the containers at `depth`, a level at a time (no recursion)
     depth = 1
     isfinite = math.isfinite
@@ -152,14 +165,15 @@ def _plain_keys(value: Any, max_depth: int) -> int | None:
                 elif kind is float:
                     if not isfinite(child):
                         return None
+                    floats = True
                 elif kind is int and not -_INT_LIMIT < child < _INT_LIMIT:
                     return None
         level = below
         depth += 1
-    return keys
+    return _Plain(keys, floats)
 
 
-def _no_duplicate_keys(text: str, keys: int) -> bool:
+def _no_duplicate_keys(text: str | bytes, keys: int) -> bool:
     """True when the text holds no more keys than the `keys` its objects kept, that is when no
     object repeats a key (json.loads keeps the last one and says nothing).
 
@@ -168,6 +182,8 @@ def _no_duplicate_keys(text: str, keys: int) -> bool:
     keys: when either count equals the keys kept, none was dropped. (A colon inside a string
     only makes the count larger, which sends the document to the checked parse: never wrong.)
     """
+    if isinstance(text, bytes):  # (in UTF-8, no byte of a multi-byte character is a quote or a colon)
+        return text.count(b":") == keys or len(_KEY_SEPARATOR_BYTES.findall(text)) == keys
     return text.count(":") == keys or len(_KEY_SEPARATOR.findall(text)) == keys
 
 
@@ -194,15 +210,40 @@ def _checked_loads(text: str, max_depth: int) -> Any:
     return value
 
 
+def _read_utf8(data: bytes, max_depth: int) -> Any:
+    """`loads` of UTF-8 bytes read by orjson straight from them (no decoding to text first), or
+    _UNREAD for anything else than a document that passes: what orjson refuses (not UTF-8, not
+    JSON, empty) and what breaks a rule or may repeat a key go to `loads`' other path, which
+    says why as it always did. orjson reads an integer beyond 64 bits as a float: a document
+    holding a float is only taken when its text has no run of 19 digits (`fast_json`)."""
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _UNREAD
+    plain = _plain_keys(value, max_depth)
+    if plain is None or (plain.floats and fast_json.has_long_number(body)):
+        return _UNREAD
+    if not _no_duplicate_keys(body, plain.keys):
+        return _UNREAD
+    if b"\\" in body and _UNSTORABLE_ESCAPE_BYTES.search(body):  # (memchr first: most have no escape)
+        _check_strings(value)
+    return value
+
+
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON bytes strictly, raising JSONInputError with a message a user can act on.
 
     The document is first read without hooks (orjson, or json.loads for long numbers: a C parser
-    builds the objects), then one walk checks depth and numbers and counts the keys; a document that breaks a rule,
-    may repeat a key, or fails to parse is read again by the checked parse, which raises the
-    error it always raised. Both reads give the same value for a document that passes.
+    builds the objects; UTF-8 bytes straight by orjson, `_read_utf8`), then one walk checks
+    depth and numbers and counts the keys; a document that breaks a rule, may repeat a key, or
+    fails to parse is read again by the checked parse, which raises the error it always raised.
+    Both reads give the same value for a document that passes.
     """
     if isinstance(data, bytes):
+        value = _read_utf8(data, max_depth)
+        if value is not _UNREAD:
+            return value
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -215,10 +256,10 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JSONInputError("JSON body is empty")
     try:
         value = fast_json.loads(text)  # json.loads's value, by orjson where it is the same
-        keys = _plain_keys(value, max_depth)
+        plain = _plain_keys(value, max_depth)
     except (ValueError, RecursionError):
-        keys = None
-    if keys is None or not _no_duplicate_keys(text, keys):
+        plain = None
+    if plain is None or not _no_duplicate_keys(text, plain.keys):
         value = _checked_loads(text, max_depth)
     if _UNSTORABLE_ESCAPE.search(text):
         _check_strings(value)

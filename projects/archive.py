@@ -543,7 +543,7 @@ def _remapped_extensions(
     """`_remap` of the model's extensions document, without walking it when the file's bytes show
     that no old id is inside (the usual case: only the file's own top-level id is)."""
     document, raw = model.extensions, model.extensions_bytes
-    if not ids or not isinstance(document, dict) or not raw or b"\\u" in raw:
+    if not ids or not isinstance(document, dict) or not raw or (b"\\" in raw and b"\\u" in raw):
         return _remap(document, ids)  # (with \u escapes, a string can spell an id other bytes hide)
     found = _ids_in(raw, ids, prefixes)
     own = document.get("id")

@@ -130,7 +130,8 @@ def insert_models(rows: Iterable[Model]) -> None:
     `rows` may be made as they are asked for (an import's rows are completed one after another):
     on PostgreSQL each row is sent as soon as it is made, in pipeline mode, so the server parses
     and stores it (jsonb, TOAST compression) while the next row is being made, and the results
-    are read once at the end; one statement per row, whose text psycopg converts once.
+    are read once at the end; one statement per row, whose text psycopg converts once and the server
+    prepares once (a named prepared statement of the connection).
     """
     if connection.vendor != "postgresql":
         rows = list(rows)
@@ -156,7 +157,7 @@ def insert_models(rows: Iterable[Model]) -> None:
             row.creation_date = row.last_modified_date = now
             params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
             params += [bytes(row.content), row.derived_files, now, now]
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, prepare=True)  # (parsed and planned once for all rows)
 
 
 def derived_files_of(model_id) -> bytes | None:

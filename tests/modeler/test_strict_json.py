@@ -152,6 +152,30 @@ def outcome(read, text: str):
 @given(documents, spaces)
 def test_the_fast_read_gives_what_the_checked_parse_gives(document, space):
     text = dump(document, space)
-    fast = outcome(strict_json.loads, text)
     checked = outcome(lambda t: strict_json._checked_loads(t, strict_json.MAX_DEPTH), text)
-    assert repr(fast) == repr(checked)  # repr: nan != nan, and -0.0 == 0.0
+    assert repr(outcome(strict_json.loads, text)) == repr(checked)  # repr: nan != nan, -0.0 == 0.0
+    # UTF-8 bytes take orjson's read straight from them (`_read_utf8`): the same outcome
+    assert repr(outcome(strict_json.loads, text.encode())) == repr(checked)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": 18446744073709551616, "b": 1.5}',  # orjson: a float for the integer
+        b'{"a": -9223372036854775809, "b": [0.25]}',
+        b'{"a": 18446744073709551615, "b": 2}',  # 64 bits: orjson's int
+        b'{"a": 1234567890123456789012345678, "b": 1.5}',
+    ],
+)
+def test_integers_beyond_64_bits_keep_their_value_from_bytes(text):
+    assert strict_json.loads(text) == json.loads(text)
+    assert [type(v) for v in strict_json.loads(text).values()] == [type(v) for v in json.loads(text).values()]
+
+
+def test_bytes_read_straight_by_orjson_are_not_decoded_first(monkeypatch):
+    # The usual document (an archive's extensions file) never goes through the text path.
+    monkeypatch.setattr(strict_json.fast_json, "loads", lambda text: pytest.fail("text path taken"))
+    assert strict_json.loads(b'\xef\xbb\xbf{"a": {"b": [1, 2.5, "c:d"]}, "e": null}') == {
+        "a": {"b": [1, 2.5, "c:d"]},
+        "e": None,
+    }
