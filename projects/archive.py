@@ -733,8 +733,8 @@ def _write_workspace(project: Project, rows: list[Model]) -> None:
                         )
                     for file_name, data in derived.items():
                         files[f"{mtype.folder}/{file_name}"] = data
-                workspace.remove_tree(folder)  # what a removed project of this name may have left
-                if not workspace.write_files(folder, files, durable=False):
+                # (what a removed project of this name may have left goes with the old folder)
+                if not workspace.replace_folder(folder, files):
                     logger.error("workspace of %s not written; run rebuild_workspace", project.name)
                 return
     except DatabaseError:

@@ -26,7 +26,15 @@ from django.core.files.storage import storages
 
 from projects.workspace_storage import LocalWorkspaceStorage, OutsideWorkspace, StorageTree, walk
 
-__all__ = ["OutsideWorkspace", "project_dir", "root", "write_files", "remove_tree", "move_tree"]
+__all__ = [
+    "OutsideWorkspace",
+    "project_dir",
+    "root",
+    "write_files",
+    "replace_folder",
+    "remove_tree",
+    "move_tree",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +88,19 @@ def write_files(
                 )
         for relative in sorted(emptied, key=len, reverse=True):  # deepest first
             _remove_if_empty(store, f"{base}/{relative}")
+        return True
+    except OSError:
+        logger.exception("workspace write failed under %s; rebuild_workspace will repair it", folder)
+        return False
+
+
+def replace_folder(folder: PurePath, files: dict[str, bytes]) -> bool:
+    """Make a project folder hold `files` (relative paths) and nothing else; False (logged) on
+    failure. Locally the new folder is written beside the old one and takes its place with one
+    rename (readers never see it half written); see `LocalWorkspaceStorage.replace_tree`."""
+    try:
+        store = tree()
+        store.replace_tree(name_of(folder, store.top()), files)
         return True
     except OSError:
         logger.exception("workspace write failed under %s; rebuild_workspace will repair it", folder)

@@ -131,6 +131,36 @@ class LocalWorkspaceStorage(FileSystemStorage):
                 pass
             _replace(target, data, durable, mark)
 
+    def replace_tree(self, name: str, files: Mapping[str, bytes]) -> None:
+        """Make the folder `name` hold `files` (paths relative to it → bytes) and nothing else.
+
+        They are written, without fsync (a whole folder the database can rebuild), into a new
+        temp folder beside it (`.<entry>.<mark>.tmp`, made by us: nothing can be planted in it),
+        which then takes the folder's place with a rename: readers see the old folder or the new
+        one whole, and each file costs no rename of its own (an import writes hundreds). What
+        stood there (a folder, with any link planted in it, or a link) goes, never what a link
+        points at; the temp folder goes on any failure.
+        """
+        root = self.location
+        target = self._parent_inside(name)
+        parent, entry = os.path.split(target)
+        os.makedirs(parent, exist_ok=True)
+        _inside(parent, root)  # a link made meanwhile is caught before anything is written
+        staging = _new_folder(parent, f".{entry}", "tmp")
+        try:
+            made = {staging}
+            for relative, data in files.items():
+                path = os.path.join(staging, _plain_relative(relative))
+                folder = os.path.dirname(path)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                _write_new(path, data)
+            _swap_in(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
     def read_bytes(self, name: str) -> bytes:
         with open(self.path(name), "rb") as handle:
             return handle.read()
@@ -190,6 +220,58 @@ def _inside(path: str, root: str) -> str:
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _new_folder(parent: str, prefix: str, suffix: str) -> str:
+    """A new empty folder `<prefix>.<mark>.<suffix>` in `parent` (made as os.makedirs makes one)."""
+    for _ in range(100):
+        path = os.path.join(parent, f"{prefix}.{secrets.token_hex(4)}.{suffix}")
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary folder name", parent)
+
+
+def _plain_relative(relative: str) -> str:
+    """`relative` when it is a path of plain elements below a folder; OutsideWorkspace otherwise."""
+    parts = relative.split("/")
+    if relative.startswith("/") or "\\" in relative or any(part in ("", ".", "..") for part in parts):
+        raise OutsideWorkspace(f"{relative!r} is no path inside a project folder")
+    return relative
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """A new file (mode 0600, as the temp files `_replace` renames into place)."""
+    fd = os.open(path, _NEW_FILE, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _swap_in(staging: str, target: str) -> None:
+    """Put the folder `staging` where `target` is: a folder there is renamed aside, then removed
+    once `staging` took its place; a link or a file there is removed itself (not what it points at)."""
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+        return
+    if os.path.islink(target) or not os.path.isdir(target):
+        os.unlink(target)
+        os.rename(staging, target)
+        return
+    parent, entry = os.path.split(target)
+    old = os.path.join(parent, f".{entry}.{secrets.token_hex(4)}.old")
+    os.rename(target, old)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _replace(path: str, data: bytes, durable: bool, mark: str) -> None:
@@ -255,6 +337,12 @@ class StorageTree:
     def write_many(self, files: Mapping[str, bytes], durable: bool = True) -> None:
         for name, data in files.items():
             self.write_bytes(name, data, durable)
+
+    def replace_tree(self, name: str, files: Mapping[str, bytes]) -> None:
+        """The folder's old files go, then each new one is written (an object store has no
+        folder to rename: a reader may see it emptied, then filled)."""
+        self.remove_tree(name)
+        self.write_many({posixpath.join(name, relative): data for relative, data in files.items()}, False)
 
     def read_bytes(self, name: str) -> bytes:
         def read(name):

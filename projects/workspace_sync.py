@@ -247,8 +247,7 @@ def rebuild(project_id, *, left: Iterable[PurePath] = ()) -> bool:
         for old in {*left, *_other_folders_of(project)}:
             if old != folder:
                 workspace.remove_tree(old)
-        workspace.remove_tree(folder)
-        return workspace.write_files(folder, project_files(project), durable=False)
+        return workspace.replace_folder(folder, project_files(project))
 
 
 def _other_folders_of(project: Project) -> list[PurePath]:
