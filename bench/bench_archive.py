@@ -217,7 +217,7 @@ def main() -> int:
         read, _ = timed(lambda: archive.read_project_zip(data), rounds=3)
         read_check, _ = timed(lambda: archive.check_models(archive.read_project_zip(data)), rounds=3)
         folders = iter(workspace.project_dir(user.pk, f"bench-write-{n}") for n in range(3))
-        write, _ = timed(lambda: workspace.write_files(next(folders), same_files, durable=False), rounds=3)
+        write, _ = timed(lambda: workspace.replace_folder(next(folders), same_files), rounds=3)
         stores = []
         for n in range(3):
             checked = archive.read_project_zip(data)
@@ -231,7 +231,7 @@ def main() -> int:
         f"check every file (XSD, references: services.model_check) {(read_check - read) * 1000:.0f} ms; "
         f"store (archive.store_project: the processes' completion, the rows and their insert, the "
         f"versions, the commit, then the workspace) {store * 1000:.0f} ms, of which writing the "
-        f"{len(same_files)} workspace files, no fsync (workspace.write_files) {write * 1000:.0f} ms; "
+        f"{len(same_files)} workspace files, no fsync (workspace.replace_folder) {write * 1000:.0f} ms; "
         f"the parts add up to {(read_check + store) * 1000:.0f} ms (each a median of 3 timed apart: "
         f"the import's {import_time * 1000:.0f} ms may be less)"
     )
