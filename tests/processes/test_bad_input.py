@@ -56,6 +56,14 @@ CASES = [
     ("billion-laughs", _with_doctype(BILLION_LAUGHS, b"&d;"), 400, "doctype_forbidden", "DOCTYPE"),
     ("quadratic-blowup", _with_doctype(QUADRATIC, b"&x;" * 2000), 400, "doctype_forbidden", "DOCTYPE"),
     ("bare-doctype", _with_doctype(b"<!DOCTYPE definitions>"), 400, "doctype_forbidden", "line 2"),
+    (
+        "utf-16-doctype",
+        '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE d>\n'.encode("utf-16-le")
+        + GOOD.split(b"\n", 1)[1].decode().encode("utf-16-le"),
+        400,
+        "doctype_forbidden",
+        "DOCTYPE",
+    ),
     ("depth-300", _nested(300), 400, "xml_malformed", "not well-formed"),
     ("over-cap-by-one", GOOD + b" " * (CAP - len(GOOD) + 1), 413, "payload_too_large", str(CAP)),
     (
