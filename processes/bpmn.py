@@ -604,19 +604,14 @@ def _references_resolve(ids: set[str], values: list[str]) -> bool:
     return all(_local_id(value) in ids for value in values)
 
 
-def reference_problems(
-    root: etree._Element, ids: set[str], values: list[str] | None = None
-) -> Iterator[Problem]:
+def reference_problems(root: etree._Element, ids: set[str]) -> Iterator[Problem]:
     """References that name nothing (the XSD does not check them), lazily, in document order.
 
     A semantic reference (sourceRef, targetRef, attachedToRef, default, processRef, incoming,
     outgoing) is an error; a reference only the diagram makes (`bpmnElement`) is a warning, as
-    bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling. `values` (from
-    `_scan`: every reference attribute's value and reference element's text) lets a file whose
-    references all resolve skip the walk.
+    bpmn-js treats it; a QName into a `bpmn:import`ed namespace is not dangling. A file whose
+    references all resolve (`_references_resolve`, from the walk's values) is never walked here.
     """
-    if values is not None and _references_resolve(ids, values):
-        return
     imported = _imported_namespaces(root)
     for element in root.iter(_ANY_BPMN, _ANY_BPMNDI):
         references = [

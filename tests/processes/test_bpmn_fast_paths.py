@@ -59,7 +59,7 @@ def oracle_outline(process: etree._Element):
 
 
 def oracle_references(root: etree._Element, ids: set[str]) -> list:
-    """`reference_problems` without the reference values: the walk over every BPMN/DI element."""
+    """`reference_problems`: the walk over every BPMN/DI element."""
     return list(bpmn.reference_problems(root, ids))
 
 
@@ -126,7 +126,10 @@ def test_fast_paths_agree_with_the_walks(content):
         return
     ids = bpmn._unique_ids(root, found)
     assert ids == walked_ids
-    assert list(bpmn.reference_problems(root, ids, references)) == oracle_references(root, ids)
+    # The outline walks for reference problems only when some reference may name nothing:
+    # when the fast check says they all resolve, the walk finds none.
+    if bpmn._references_resolve(ids, references):
+        assert oracle_references(root, ids) == []
     processes = list(root.iterchildren(f"{_B}process"))
     assert [scan.element for scan in scans] == processes
     for scan in scans:
