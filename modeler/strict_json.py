@@ -9,6 +9,7 @@ UTF-8, and strings no database or file can hold: NUL characters and unpaired sur
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -20,7 +21,7 @@ from modeler import fast_json
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 30
-_UTF8_BOM = "\ufeff".encode()
+_UTF8_BOM = codecs.BOM_UTF8
 _UNREAD = object()  # what `_read_utf8` gives for a document it leaves to the checked path
 
 
@@ -68,7 +69,7 @@ UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 # In JSON text, NUL and surrogates can only come as escapes (raw, they are invalid JSON or
 # invalid UTF-8); only a document holding such an escape needs its strings walked.
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
-_UNSTORABLE_ESCAPE_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode())  # (ASCII: same bytes)
 
 
 def _check_text(text: str, path: list) -> None:
@@ -119,7 +120,7 @@ def _check_strings(value: Any) -> None:
 _INT_LIMIT = 10**MAX_INT_DIGITS  # an integer of more than MAX_INT_DIGITS digits is at least this
 # A key's separator: the key's closing quote, JSON whitespace, then the colon.
 _KEY_SEPARATOR = re.compile(r'"[ \t\n\r]*:')
-_KEY_SEPARATOR_BYTES = re.compile(rb'"[ \t\n\r]*:')
+_KEY_SEPARATOR_BYTES = re.compile(_KEY_SEPARATOR.pattern.encode())
 
 
 class _Plain(NamedTuple):

@@ -235,9 +235,10 @@ def _new_folder(parent: str, prefix: str, suffix: str) -> str:
 
 
 def _plain_relative(relative: str) -> str:
-    """`relative` when it is a path of plain elements below a folder; OutsideWorkspace otherwise."""
-    parts = relative.split("/")
-    if relative.startswith("/") or "\\" in relative or any(part in ("", ".", "..") for part in parts):
+    """`relative` when it is a path of plain elements below a folder (`_check_name`, and no
+    backslash); OutsideWorkspace otherwise."""
+    _check_name(relative)
+    if "\\" in relative:
         raise OutsideWorkspace(f"{relative!r} is no path inside a project folder")
     return relative
 
@@ -246,11 +247,15 @@ def _write_new(path: str, data: bytes) -> None:
     """A new file (mode 0600, as the temp files `_replace` renames into place)."""
     fd = os.open(path, _NEW_FILE, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _swap_in(staging: str, target: str) -> None:
@@ -290,9 +295,7 @@ def _replace(path: str, data: bytes, durable: bool, mark: str) -> None:
         raise FileExistsError(errno.EEXIST, "no unused temporary file name", path)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, data)
             if durable:
                 os.fsync(fd)
         finally:
