@@ -340,7 +340,9 @@ def _scan(
     return ids, references, processes
 
 
-def _scan_other(child: etree._Element, ids: list[str], references: list[str]) -> tuple[list[str], list[str]]:
+def _scan_other_py(
+    child: etree._Element, ids: list[str], references: list[str]
+) -> tuple[list[str], list[str]]:
     """`_scan` of a child of `definitions` that is not a process: the ids and references of its
     BPMN and BPMNDI elements, and the texts of its reference elements."""
     add_id, add_reference = ids.append, references.append
@@ -477,7 +479,7 @@ def _diagram_cut(data: bytes) -> tuple[bytes | None, _DiagramScan | None, tuple[
     return data[:start] + data[closing + len(b":BPMNDiagram>") :], known, tail
 
 
-def _scan_process(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
+def _scan_process_py(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
     """One pass over a process's elements: BPMN/BPMNDI ids and references go to `ids` and
     `references`; the element ids, sequence flows, ruled nodes and service tasks to the scan."""
     process_id = process.get("id", "")
@@ -534,6 +536,39 @@ def _scan_process(process: etree._Element, ids: list[str], references: list[str]
     outgoing.discard("")
     incoming.discard("")
     return _ProcessScan(process, element_ids, outgoing, incoming, ruled, tasks)
+
+
+_RULED_TAGS = {tag[len(_B) :]: tag for tag in _RULED_TAG_SET}
+
+
+def _native_scan():
+    """processes._tree_scan (the same two loops over libxml2's nodes), when it was compiled (bin/setup
+    builds it) against the lxml in use; else None, and the Python loops run."""
+    try:
+        from processes import _tree_scan
+    except ImportError:
+        return None
+    return _tree_scan if etree.__version__ == _tree_scan.LXML_VERSION else None
+
+
+_TREE_SCAN = _native_scan()
+
+
+def _scan_process(process: etree._Element, ids: list[str], references: list[str]) -> _ProcessScan:
+    """`_scan_process_py`, in C when `_TREE_SCAN` is there."""
+    if _TREE_SCAN is None:
+        return _scan_process_py(process, ids, references)
+    return _ProcessScan(
+        process,
+        *_TREE_SCAN.scan_process(process, ids, references, ServiceTask, _NO_IMPLEMENTATION, _RULED_TAGS),
+    )
+
+
+def _scan_other(child: etree._Element, ids: list[str], references: list[str]) -> tuple[list[str], list[str]]:
+    """`_scan_other_py`, in C when `_TREE_SCAN` is there."""
+    if _TREE_SCAN is None:
+        return _scan_other_py(child, ids, references)
+    return _TREE_SCAN.scan_other(child, ids, references)
 
 
 def _unique_ids(
