@@ -128,7 +128,7 @@ class _Plain(NamedTuple):
     floats: bool  # it holds a float
 
 
-def _plain_keys(value: Any, max_depth: int) -> _Plain | None:
+def _plain_keys_py(value: Any, max_depth: int) -> _Plain | None:
     """The number of keys of every object in a document json.loads read without hooks (and
     whether it holds a float), or None when it holds something the checked parse refuses
     (nesting deeper than max_depth, a number that is not finite or has more than MAX_INT_DIGITS
@@ -172,6 +172,29 @@ def _plain_keys(value: Any, max_depth: int) -> _Plain | None:
         level = below
         depth += 1
     return _Plain(keys, floats)
+
+
+def _native_walk():
+    """modeler._json_walk (the same walk of the containers, in C), when it was compiled (bin/setup
+    builds it); else None, and the Python walk runs."""
+    try:
+        from modeler import _json_walk
+    except ImportError:
+        return None
+    return _json_walk
+
+
+_JSON_WALK = _native_walk()
+_NATIVE_MAX_DEPTH = 1000  # (the C walk recurses once per level: deeper limits walk in Python)
+
+
+def _plain_keys(value: Any, max_depth: int) -> _Plain | None:
+    """`_plain_keys_py`, in C for a document that is an object or an array when `_JSON_WALK` is there."""
+    kind = type(value)
+    if _JSON_WALK is None or (kind is not dict and kind is not list) or max_depth > _NATIVE_MAX_DEPTH:
+        return _plain_keys_py(value, max_depth)
+    found = _JSON_WALK.plain_keys(value, max_depth, _INT_LIMIT)
+    return None if found is None else _Plain(*found)
 
 
 def _no_duplicate_keys(text: str | bytes, keys: int) -> bool:

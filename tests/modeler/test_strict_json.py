@@ -179,3 +179,56 @@ def test_bytes_read_straight_by_orjson_are_not_decoded_first(monkeypatch):
         "a": {"b": [1, 2.5, "c:d"]},
         "e": None,
     }
+
+
+# --- the C walk (modeler._json_walk) against the Python walk it stands for ---------------------
+
+values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.text(max_size=3),
+        st.integers(min_value=-(10**32), max_value=10**32),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def test_the_c_walk_is_built_and_used():
+    """bin/setup compiles it; the Python walk is only a fallback for a checkout where it was not."""
+    assert strict_json._JSON_WALK is not None
+
+
+@settings(max_examples=600, deadline=None)
+@given(values.filter(lambda v: isinstance(v, dict | list)), st.integers(min_value=1, max_value=6))
+def test_the_c_walk_gives_what_the_python_walk_gives(value, max_depth):
+    assert strict_json._plain_keys(value, max_depth) == strict_json._plain_keys_py(value, max_depth)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        [[]],
+        {"a": {"b": {}}},
+        {"a": [1.5, {"b": 2}], "c": "d"},
+        [10**30, 1],
+        [-(10**30) + 1, 10**30 - 1],
+        [2**63, -(2**63) - 1, 2**64],
+        [float("inf")],
+        {"x": [float("nan")]},
+        [True, None, False, "s"],
+        json.loads("[" * 64 + "]" * 64),
+        json.loads("[" * 65 + "]" * 65),
+        json.loads("[" * 64 + "1" + "]" * 64),
+    ],
+)
+def test_the_c_walk_at_the_edges(value):
+    assert strict_json._plain_keys(value, strict_json.MAX_DEPTH) == strict_json._plain_keys_py(
+        value, strict_json.MAX_DEPTH
+    )
