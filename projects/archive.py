@@ -659,6 +659,7 @@ def store_project(
         raise _name_conflict(project_name)
     ids = _id_map(archive.models)
     stored: list[Model] = []
+    staged: workspace.StagedFolder | None = None
     try:
         with transaction.atomic():
             project = services.project_insert(actor=actor, name=project_name, description=description)
@@ -678,12 +679,19 @@ def store_project(
                 elif mtype.after_save is not None:
                     for _, row, check in rows:
                         mtype.after_save(row, check)
+            # The folder's files are written beside it while the server copies the versions and
+            # commits (`_write_workspace` puts them in place, or drops them).
+            staged = workspace.start_staging(workspace_sync.folder_of(project), lambda: _model_files(stored))
             content_store.insert_versions(
                 [model.new_id for model in archive.models], created_by=actor.username
             )
-    except IntegrityError:
-        raise _name_conflict(project_name) from None
-    _write_workspace(project, stored)
+    except BaseException as exc:
+        if staged is not None:
+            staged.discard()
+        if isinstance(exc, IntegrityError):
+            raise _name_conflict(project_name) from None
+        raise
+    _write_workspace(project, stored, staged)
     return project
 
 
@@ -696,16 +704,33 @@ def _row_stamp(row: Model) -> tuple:
     return (row.pk, row.type, row.name, row.version, row.last_modified_date)
 
 
-def _write_workspace(project: Project, rows: list[Model]) -> None:
+def _model_files(rows: list[Model]) -> dict[str, bytes]:
+    """The workspace files of the rows the import inserted, as stored (contents, derived files)."""
+    files: dict[str, bytes] = {}
+    for row in rows:
+        mtype = model_type(row.type)
+        files[mtype.file_name(row.name)] = bytes(row.content)
+        derived = unpack_derived_files(row.name, row.derived_files)
+        if derived is None:
+            derived = mtype.derived_files(str(row.pk), row.name, bytes(row.content), row.extensions)
+        for file_name, data in derived.items():
+            files[f"{mtype.folder}/{file_name}"] = data
+    return files
+
+
+def _write_workspace(
+    project: Project, rows: list[Model], staged: workspace.StagedFolder | None = None
+) -> None:
     """Write the new project's folder from the rows the import inserted, once they have committed.
 
     As `workspace_sync` writes every folder: in a short transaction that first takes the
     project's lock, then reads what is committed now. When the committed project and models are
     still those the import inserted (same rows, names, versions and modification times: every
-    write of a model changes its modification time), the files are written from the bytes in
-    hand (contents and derived files as stored, the manifest from the committed project row),
-    without reading every model back; when anything changed since the commit (a save, a rename,
-    a delete racing the import), the folder is rebuilt from the database instead. A failure is
+    write of a model changes its modification time), the folder is made of the bytes in hand
+    (contents and derived files as stored, written beside the folder during the commit:
+    `staged`; the manifest from the committed project row), without reading every model back;
+    when anything changed since the commit (a save, a rename, a delete racing the import), the
+    staged files are dropped and the folder is rebuilt from the database instead. A failure is
     logged, never reported as a failed import (`rebuild_workspace` repairs the folder).
     """
     try:
@@ -722,24 +747,22 @@ def _write_workspace(project: Project, rows: list[Model]) -> None:
             ) == {_row_stamp(row) for row in rows}
             if unchanged:
                 folder = workspace_sync.folder_of(committed)
-                files = {f"{committed.name}.json": workspace_sync.project_manifest(committed)}
-                for row in rows:
-                    mtype = model_type(row.type)
-                    files[mtype.file_name(row.name)] = bytes(row.content)
-                    derived = unpack_derived_files(row.name, row.derived_files)
-                    if derived is None:
-                        derived = mtype.derived_files(
-                            str(row.pk), row.name, bytes(row.content), row.extensions
-                        )
-                    for file_name, data in derived.items():
-                        files[f"{mtype.folder}/{file_name}"] = data
+                manifest = {f"{committed.name}.json": workspace_sync.project_manifest(committed)}
                 # (what a removed project of this name may have left goes with the old folder)
-                if not workspace.replace_folder(folder, files):
+                if staged is not None and staged.folder == folder:
+                    written = staged.finish(manifest)
+                    staged = None
+                else:
+                    written = workspace.replace_folder(folder, manifest | _model_files(rows))
+                if not written:
                     logger.error("workspace of %s not written; run rebuild_workspace", project.name)
                 return
     except DatabaseError:
         logger.exception("workspace of %s not written after the import; run rebuild_workspace", project.name)
         return
+    finally:
+        if staged is not None:
+            staged.discard()
     rebuild_workspace(project)
 
 

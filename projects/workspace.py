@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import os  # noqa: F401  (tests/processes/test_faults.py crashes the local write through workspace.os.replace)
+import threading
+from collections.abc import Callable
 from pathlib import PurePath, PurePosixPath
 
 from django.core.files.storage import storages
@@ -32,6 +34,7 @@ __all__ = [
     "root",
     "write_files",
     "replace_folder",
+    "start_staging",
     "remove_tree",
     "move_tree",
 ]
@@ -105,6 +108,54 @@ def replace_folder(folder: PurePath, files: dict[str, bytes]) -> bool:
     except OSError:
         logger.exception("workspace write failed under %s; rebuild_workspace will repair it", folder)
         return False
+
+
+class StagedFolder:
+    """A project folder's new files being written beside it in a worker thread (`start_staging`),
+    to be put in its place (`finish`) or dropped (`discard`), exactly once."""
+
+    def __init__(self, folder: PurePath, files: Callable[[], dict[str, bytes]]) -> None:
+        self.folder = folder
+        self._staged = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._stage, args=(files,), name="workspace-staging")
+        self._thread.start()
+
+    def _stage(self, files: Callable[[], dict[str, bytes]]) -> None:
+        try:
+            store = tree()
+            self._staged = store.stage_tree(name_of(self.folder, store.top()), files())
+        except BaseException as exc:  # (handed to the caller's thread by `finish`)
+            self._error = exc
+
+    def finish(self, more: dict[str, bytes]) -> bool:
+        """Add `more` files and put the folder in its place: `replace_folder` of all the files.
+        False (logged) on failure, the folder as it was and no temp folder left."""
+        self._thread.join()
+        try:
+            if self._error is not None:
+                raise self._error
+            self._staged.add(more)
+            self._staged.swap_in()
+            return True
+        except (OSError, ValueError):
+            logger.exception("workspace write failed under %s; rebuild_workspace will repair it", self.folder)
+            self.discard()
+            return False
+        finally:
+            self._staged = None
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._staged is not None:
+            self._staged.discard()
+            self._staged = None
+
+
+def start_staging(folder: PurePath, files: Callable[[], dict[str, bytes]]) -> StagedFolder:
+    """Start writing a project folder's new files (`files()`, made in the worker thread too)
+    beside it while the caller goes on (an import commits meanwhile); see `replace_folder`."""
+    return StagedFolder(folder, files)
 
 
 def _remove_if_empty(store, name: str) -> None:

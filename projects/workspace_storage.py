@@ -132,34 +132,31 @@ class LocalWorkspaceStorage(FileSystemStorage):
             _replace(target, data, durable, mark)
 
     def replace_tree(self, name: str, files: Mapping[str, bytes]) -> None:
-        """Make the folder `name` hold `files` (paths relative to it → bytes) and nothing else.
+        """Make the folder `name` hold `files` (paths relative to it → bytes) and nothing else:
+        `stage_tree`, then `StagedTree.swap_in`."""
+        self.stage_tree(name, files).swap_in()
 
-        They are written, without fsync (a whole folder the database can rebuild), into a new
-        temp folder beside it (`.<entry>.<mark>.tmp`, made by us: nothing can be planted in it),
-        which then takes the folder's place with a rename: readers see the old folder or the new
-        one whole, and each file costs no rename of its own (an import writes hundreds). What
-        stood there (a folder, with any link planted in it, or a link) goes, never what a link
-        points at; the temp folder goes on any failure.
+    def stage_tree(self, name: str, files: Mapping[str, bytes]) -> StagedTree:
+        """The new content of the folder `name`, written and not yet in its place.
+
+        The files are written, without fsync (a whole folder the database can rebuild), into a
+        new temp folder beside it (`.<entry>.<mark>.tmp`, made by us: nothing can be planted in
+        it); `StagedTree.swap_in` then puts it in the folder's place with a rename: readers see
+        the old folder or the new one whole, and each file costs no rename of its own (an import
+        writes hundreds). The temp folder goes on any failure.
         """
         root = self.location
         target = self._parent_inside(name)
         parent, entry = os.path.split(target)
         os.makedirs(parent, exist_ok=True)
         _inside(parent, root)  # a link made meanwhile is caught before anything is written
-        staging = _new_folder(parent, f".{entry}", "tmp")
+        staged = StagedTree(root, target, _new_folder(parent, f".{entry}", "tmp"))
         try:
-            made = {staging}
-            for relative, data in files.items():
-                path = os.path.join(staging, _plain_relative(relative))
-                folder = os.path.dirname(path)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                _write_new(path, data)
-            _swap_in(staging, target)
+            staged.add(files)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            staged.discard()
             raise
+        return staged
 
     def read_bytes(self, name: str) -> bytes:
         with open(self.path(name), "rb") as handle:
@@ -208,6 +205,55 @@ class LocalWorkspaceStorage(FileSystemStorage):
         data = content.read()
         self.write_bytes(name, data if isinstance(data, bytes) else data.encode())
         return name.replace("\\", "/")
+
+
+class StagedTree:
+    """A local folder's new content in its temp folder (`LocalWorkspaceStorage.stage_tree`)."""
+
+    def __init__(self, root: str, target: str, staging: str) -> None:
+        self._root, self._target, self._staging = root, target, staging
+        self._made = {staging}
+
+    def add(self, files: Mapping[str, bytes]) -> None:
+        """Write more new files into the temp folder."""
+        for relative, data in files.items():
+            path = os.path.join(self._staging, _plain_relative(relative))
+            folder = os.path.dirname(path)
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            _write_new(path, data)
+
+    def swap_in(self) -> None:
+        """Put the temp folder in the folder's place. What stood there (a folder, with any link
+        planted in it, or a link) goes, never what a link points at; the temp folder goes on any
+        failure."""
+        try:
+            _inside(os.path.dirname(self._target), self._root)  # (checked again: time has passed)
+            _swap_in(self._staging, self._target)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+
+class PendingTree:
+    """An object-store folder's new content, kept in memory until `swap_in` writes it (an object
+    store has no folder to rename into place); the same methods as `StagedTree`."""
+
+    def __init__(self, store: StorageTree, name: str, files: Mapping[str, bytes]) -> None:
+        self._store, self._name, self._files = store, name, dict(files)
+
+    def add(self, files: Mapping[str, bytes]) -> None:
+        self._files.update(files)
+
+    def swap_in(self) -> None:
+        self._store.replace_tree(self._name, self._files)
+
+    def discard(self) -> None:
+        self._files = {}
 
 
 def _inside(path: str, root: str) -> str:
@@ -340,6 +386,9 @@ class StorageTree:
     def write_many(self, files: Mapping[str, bytes], durable: bool = True) -> None:
         for name, data in files.items():
             self.write_bytes(name, data, durable)
+
+    def stage_tree(self, name: str, files: Mapping[str, bytes]) -> PendingTree:
+        return PendingTree(self, name, files)
 
     def replace_tree(self, name: str, files: Mapping[str, bytes]) -> None:
         """The folder's old files go, then each new one is written (an object store has no

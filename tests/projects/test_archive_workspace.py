@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from projects import archive, services, workspace_sync
+from projects import archive, content_store, services, workspace, workspace_storage, workspace_sync
 from projects.models import Model, Project
 from tests.processes.conftest import process_xml
 from tests.projects.test_workspace_s3 import keys as s3_keys
@@ -50,6 +50,11 @@ def on_disk(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def leftovers(workspace_dir) -> list[str]:
+    """Temp folders (`.<name>.<mark>.tmp`) or set-aside old folders left in any owner's folder."""
+    return sorted(p.name for p in Path(workspace_dir).glob("*/.*"))
+
+
 def exported(project: Project) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(archive.export_zip(project))) as zipped:
         return {info.filename: zipped.read(info) for info in zipped.infolist()}
@@ -63,6 +68,7 @@ def test_the_folder_is_written_from_the_import_without_a_rebuild(owner, workspac
     project = archive.project_import(actor=owner, data=project_zip())
     folder = Path(workspace_dir) / str(owner.pk) / "films"
     assert on_disk(folder) == exported(project)
+    assert leftovers(workspace_dir) == []
     assert sorted(on_disk(folder)) == [
         "connectors/movies.json",
         "films.json",
@@ -104,6 +110,7 @@ def test_a_save_committed_before_the_write_is_what_the_folder_holds(owner, works
     folder = Path(workspace_dir) / str(owner.pk) / "films"
     assert (folder / "processes" / "rank.bpmn20.xml").read_bytes() == saved
     assert on_disk(folder) == exported(project)
+    assert leftovers(workspace_dir) == []  # (the files staged during the commit were dropped)
 
 
 def test_a_rename_committed_before_the_write_is_what_the_folder_holds(owner, workspace_dir, monkeypatch):
@@ -116,12 +123,14 @@ def test_a_rename_committed_before_the_write_is_what_the_folder_holds(owner, wor
     files = on_disk(Path(workspace_dir) / str(owner.pk) / "films")
     assert "processes/graded.bpmn20.xml" in files and "processes/rate.bpmn20.xml" not in files
     assert files == exported(project)
+    assert leftovers(workspace_dir) == []
 
 
 def test_a_project_deleted_before_the_write_leaves_no_folder(owner, workspace_dir, monkeypatch):
     racing(monkeypatch, lambda project: services.project_delete(actor=owner, project=project))
     archive.project_import(actor=owner, data=project_zip())
     assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()
+    assert leftovers(workspace_dir) == []
 
 
 def test_an_unwritable_workspace_leaves_the_import_committed(owner, workspace_dir):
@@ -129,6 +138,62 @@ def test_an_unwritable_workspace_leaves_the_import_committed(owner, workspace_di
     (Path(workspace_dir) / str(owner.pk)).write_bytes(b"a file where the owner's folder goes")
     project = archive.project_import(actor=owner, data=project_zip())
     assert Model.objects.filter(project=project).count() == 3
+
+
+def test_the_files_are_staged_while_the_import_commits(owner, workspace_dir, monkeypatch):
+    """The folder's files are written beside it during the transaction (the server copies the
+    versions and commits meanwhile), then renamed into place: no second write after the commit."""
+    seen = []
+    copy_versions = content_store.insert_versions
+
+    def staged_before_versions(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return copy_versions(*args, **kwargs)
+
+    started = workspace.start_staging
+
+    def start(folder, files):
+        seen.append(("staging", connection.in_atomic_block))
+        return started(folder, files)
+
+    monkeypatch.setattr(content_store, "insert_versions", staged_before_versions)
+    monkeypatch.setattr(workspace, "start_staging", start)
+    monkeypatch.setattr(workspace, "replace_folder", lambda *a: pytest.fail("written again after the commit"))
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert seen == [("staging", True), True]
+    assert on_disk(Path(workspace_dir) / str(owner.pk) / "films") == exported(project)
+    assert leftovers(workspace_dir) == []
+
+
+def test_a_refusal_after_the_staging_started_leaves_no_file(owner, workspace_dir, monkeypatch):
+    def full(*args, **kwargs):
+        raise RuntimeError("server gone")
+
+    monkeypatch.setattr(content_store, "insert_versions", full)
+    with pytest.raises(RuntimeError, match="server gone"):
+        archive.project_import(actor=owner, data=project_zip())
+    assert not Project.objects.filter(owner=owner).exists()
+    assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()
+    assert leftovers(workspace_dir) == []
+
+
+def test_a_staging_that_fails_leaves_the_import_committed_and_no_temp_folder(
+    owner, workspace_dir, monkeypatch
+):
+    written = []
+
+    def disk_full_at_the_third(path, data):
+        written.append(path)
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        return write(path, data)
+
+    write = workspace_storage._write_new
+    monkeypatch.setattr(workspace_storage, "_write_new", disk_full_at_the_third)
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert Model.objects.filter(project=project).count() == 3
+    assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()  # (rebuild_workspace repairs it)
+    assert leftovers(workspace_dir) == []
 
 
 @pytest.mark.postgres
