@@ -5,6 +5,9 @@ on: duplicate keys (json keeps the last), NaN/Infinity (also as `1e999`), huge i
 nesting deeper than a limit (json raises RecursionError, which is not a ValueError), invalid
 UTF-8, and strings no database or file can hold: NUL characters and unpaired surrogates
 (`"\ud800"`), which PostgreSQL refuses and UTF-8 cannot encode.
+
+The walk of a parsed document runs in C when modeler/_json_walk.pyx is built (`_JSON_WALK`);
+its Python form (`_plain_keys_py`) is the reference.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ whose tree never leaves it; a save meanwhile locks its row and completes the ext
 outline (`start_check_process`). A diagram whose bytes were walked before is not walked, nor
 parsed, again (`_DIAGRAM_SCANS`). An import's files are read the other way round: each one whole
 in one worker thread, parsed once (`_read_whole`), while the next file is read in the other.
+The scan's two loops over every element run in C when processes/_tree_scan.pyx is built
+(`_TREE_SCAN`); their Python form (`_scan_process_py`, `_scan_other_py`) is the reference.
 """
 
 from __future__ import annotations
