@@ -184,7 +184,7 @@ cdef class _ProcessWalk:
 
 
 def scan_process(
-    _Element process, list ids, list references, service_task, no_implementation, dict ruled_tags
+    _Element process not None, list ids, list references, service_task, no_implementation, dict ruled_tags
 ):
     """`bpmn._scan_process_py`'s walk: (element_ids, outgoing, incoming, ruled, tasks).
 
@@ -237,7 +237,7 @@ cdef class _OtherWalk:
         return 0
 
 
-def scan_other(_Element child, list ids, list references):
+def scan_other(_Element child not None, list ids, list references):
     """`bpmn._scan_other_py`: the ids and references of `child`'s BPMN and BPMNDI elements, then
     the texts of its reference elements, appended to `ids` and `references`."""
     cdef xmlNode* node = child._c_node

@@ -548,7 +548,7 @@ def _native_scan():
     builds it) against the lxml in use; else None, and the Python loops run."""
     try:
         from processes import _tree_scan
-    except ImportError:
+    except Exception:  # noqa: BLE001 (not built, or built for an lxml whose C API it cannot take)
         return None
     return _tree_scan if etree.__version__ == _tree_scan.LXML_VERSION else None
 

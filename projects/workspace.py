@@ -130,20 +130,22 @@ class StagedFolder:
 
     def finish(self, more: dict[str, bytes]) -> bool:
         """Add `more` files and put the folder in its place: `replace_folder` of all the files.
-        False (logged) on failure, the folder as it was and no temp folder left."""
+        False (logged) on any failure, here or in the worker thread: the folder as it was and no
+        temp folder left (the import has committed: `rebuild_workspace` repairs the folder)."""
         self._thread.join()
         try:
             if self._error is not None:
                 raise self._error
             self._staged.add(more)
             self._staged.swap_in()
-            return True
-        except (OSError, ValueError):
-            logger.exception("workspace write failed under %s; rebuild_workspace will repair it", self.folder)
-            self.discard()
-            return False
-        finally:
             self._staged = None
+            return True
+        except BaseException as exc:
+            self.discard()
+            if not isinstance(exc, Exception):
+                raise
+            logger.exception("workspace write failed under %s; rebuild_workspace will repair it", self.folder)
+            return False
 
     def discard(self) -> None:
         self._thread.join()
@@ -152,10 +154,15 @@ class StagedFolder:
             self._staged = None
 
 
-def start_staging(folder: PurePath, files: Callable[[], dict[str, bytes]]) -> StagedFolder:
+def start_staging(folder: PurePath, files: Callable[[], dict[str, bytes]]) -> StagedFolder | None:
     """Start writing a project folder's new files (`files()`, made in the worker thread too)
-    beside it while the caller goes on (an import commits meanwhile); see `replace_folder`."""
-    return StagedFolder(folder, files)
+    beside it while the caller goes on (an import commits meanwhile); see `replace_folder`.
+    None when no thread can be started: the caller writes the folder later, as before."""
+    try:
+        return StagedFolder(folder, files)
+    except RuntimeError:  # can't start new thread
+        logger.warning("workspace of %s not staged: no thread to write it in", folder)
+        return None
 
 
 def _remove_if_empty(store, name: str) -> None:

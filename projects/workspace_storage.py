@@ -148,9 +148,10 @@ class LocalWorkspaceStorage(FileSystemStorage):
         root = self.location
         target = self._parent_inside(name)
         parent, entry = os.path.split(target)
+        made_parent = not os.path.isdir(parent)
         os.makedirs(parent, exist_ok=True)
         _inside(parent, root)  # a link made meanwhile is caught before anything is written
-        staged = StagedTree(root, target, _new_folder(parent, f".{entry}", "tmp"))
+        staged = StagedTree(root, target, _new_folder(parent, f".{entry}", "tmp"), made_parent)
         try:
             staged.add(files)
         except BaseException:
@@ -210,9 +211,10 @@ class LocalWorkspaceStorage(FileSystemStorage):
 class StagedTree:
     """A local folder's new content in its temp folder (`LocalWorkspaceStorage.stage_tree`)."""
 
-    def __init__(self, root: str, target: str, staging: str) -> None:
+    def __init__(self, root: str, target: str, staging: str, made_parent: bool = False) -> None:
         self._root, self._target, self._staging = root, target, staging
         self._made = {staging}
+        self._made_parent = made_parent  # (an owner's folder the staging made goes with it)
 
     def add(self, files: Mapping[str, bytes]) -> None:
         """Write more new files into the temp folder."""
@@ -236,7 +238,16 @@ class StagedTree:
             raise
 
     def discard(self) -> None:
+        """Remove the temp folder (and the folder made for it, left empty), where it still lies
+        inside the workspace: never through a link planted in its place meanwhile."""
+        try:
+            _inside(self._staging, self._root)
+        except OutsideWorkspace:
+            return
         shutil.rmtree(self._staging, ignore_errors=True)
+        if self._made_parent:
+            with contextlib.suppress(OSError):  # (not empty: another writer's meanwhile)
+                os.rmdir(os.path.dirname(self._staging))
 
 
 class PendingTree:

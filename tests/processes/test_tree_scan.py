@@ -105,6 +105,13 @@ def test_the_c_loops_are_built_and_used():
     assert etree.__version__ == bpmn._TREE_SCAN.LXML_VERSION
 
 
+def test_no_element_is_refused_not_read():
+    with pytest.raises(TypeError):
+        bpmn._TREE_SCAN.scan_other(None, [], [])
+    with pytest.raises(TypeError):
+        bpmn._TREE_SCAN.scan_process(None, [], [], bpmn.ServiceTask, set(), {})
+
+
 def test_edge_file_is_read_as_lxml_reads_it():
     root = bpmn.parse_xml(EDGES)
     python = scans(root, native=False)

@@ -173,7 +173,7 @@ def test_a_refusal_after_the_staging_started_leaves_no_file(owner, workspace_dir
     with pytest.raises(RuntimeError, match="server gone"):
         archive.project_import(actor=owner, data=project_zip())
     assert not Project.objects.filter(owner=owner).exists()
-    assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()
+    assert not (Path(workspace_dir) / str(owner.pk)).exists()  # (not even the owner's folder)
     assert leftovers(workspace_dir) == []
 
 
@@ -193,6 +193,32 @@ def test_a_staging_that_fails_leaves_the_import_committed_and_no_temp_folder(
     project = archive.project_import(actor=owner, data=project_zip())
     assert Model.objects.filter(project=project).count() == 3
     assert not (Path(workspace_dir) / str(owner.pk) / "films").exists()  # (rebuild_workspace repairs it)
+    assert leftovers(workspace_dir) == []
+
+
+def test_any_error_of_the_staging_thread_leaves_the_import_committed(owner, workspace_dir, monkeypatch):
+    def broken(rows):
+        raise KeyError("a bug while making the files")
+
+    monkeypatch.setattr(archive, "_model_files", broken)
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert Model.objects.filter(project=project).count() == 3
+    assert leftovers(workspace_dir) == []
+
+
+def test_without_a_thread_to_stage_in_the_folder_is_written_after_the_commit(
+    owner, workspace_dir, monkeypatch
+):
+    start = workspace.threading.Thread.start
+
+    def no_thread(thread):
+        if thread.name == "workspace-staging":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(workspace.threading.Thread, "start", no_thread)
+    project = archive.project_import(actor=owner, data=project_zip())
+    assert on_disk(Path(workspace_dir) / str(owner.pk) / "films") == exported(project)
     assert leftovers(workspace_dir) == []
 
 
