@@ -230,8 +230,9 @@ def main() -> int:
         f"  import parts: read the zip and parse its JSON (strict_json) {read * 1000:.0f} ms; "
         f"check every file (XSD, references: services.model_check) {(read_check - read) * 1000:.0f} ms; "
         f"store (archive.store_project: the processes' completion, the rows and their insert, the "
-        f"versions, the commit, then the workspace) {store * 1000:.0f} ms, of which writing the "
-        f"{len(same_files)} workspace files, no fsync (workspace.replace_folder) {write * 1000:.0f} ms; "
+        f"versions and the commit, while a worker thread writes the workspace folder beside its "
+        f"place, then the folder renamed in) {store * 1000:.0f} ms; writing the "
+        f"{len(same_files)} workspace files alone, no fsync (workspace.replace_folder) {write * 1000:.0f} ms; "
         f"the parts add up to {(read_check + store) * 1000:.0f} ms (each a median of 3 timed apart: "
         f"the import's {import_time * 1000:.0f} ms may be less)"
     )
