@@ -11,6 +11,8 @@ as `iter()`. An attribute value or a text of more than one node (never in a file
 with our parser: no entities) is asked of lxml, as the Python loops ask it.
 """
 
+from cpython.bytes cimport PyBytes_AS_STRING
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.string cimport strcmp, strlen
 from lxml.includes cimport tree
@@ -30,8 +32,14 @@ import_lxml__etree()
 # The lxml this module was compiled against (bpmn uses the Python loops under another one).
 LXML_VERSION = (<bytes>LXML_VERSION_STRING).decode("ascii")
 
-cdef const char* _BPMN_NS = b"http://www.omg.org/spec/BPMN/20100524/MODEL"
-cdef const char* _BPMNDI_NS = b"http://www.omg.org/spec/BPMN/20100524/DI"
+# The names the loops look for, which tests/processes/test_tree_scan.py holds equal to bpmn's
+# (BPMN_NS, BPMNDI_NS, REFERENCE_ATTRIBUTES, REFERENCE_ELEMENTS).
+NAMESPACES = (b"http://www.omg.org/spec/BPMN/20100524/MODEL", b"http://www.omg.org/spec/BPMN/20100524/DI")
+REFERENCE_ATTRIBUTES = (b"sourceRef", b"targetRef", b"bpmnElement", b"attachedToRef", b"default", b"processRef")
+REFERENCE_ELEMENTS = (b"incoming", b"outgoing", b"sourceRef", b"targetRef")  # (in the BPMN namespace)
+cdef tuple _NAMESPACES = NAMESPACES
+cdef tuple _REFERENCE_ATTRIBUTES = REFERENCE_ATTRIBUTES
+cdef tuple _REFERENCE_ELEMENTS = REFERENCE_ELEMENTS
 
 
 cdef inline str _text(const_xmlChar* value):
@@ -42,37 +50,28 @@ cdef inline bint _named(const_xmlChar* name, const char* wanted) noexcept:
     return strcmp(<const char*>name, wanted) == 0
 
 
+cdef inline Py_ssize_t _among(const_xmlChar* name, tuple names) noexcept:
+    """1 + the index of `name` in `names` (bytes), or 0."""
+    cdef Py_ssize_t index
+    for index in range(PyTuple_GET_SIZE(names)):
+        if strcmp(<const char*>name, PyBytes_AS_STRING(<object>PyTuple_GET_ITEM(names, index))) == 0:
+            return index + 1
+    return 0
+
+
 cdef inline int _namespace(xmlNode* node) noexcept:
     """1 for BPMN, 2 for BPMNDI, 0 for any other namespace or none."""
     if node.ns is NULL or node.ns.href is NULL:
         return 0
-    if strcmp(<const char*>node.ns.href, _BPMN_NS) == 0:
-        return 1
-    if strcmp(<const char*>node.ns.href, _BPMNDI_NS) == 0:
-        return 2
-    return 0
+    return <int>_among(node.ns.href, _NAMESPACES)
 
 
 cdef inline bint _is_reference_attribute(const_xmlChar* name) noexcept:
-    # bpmn.REFERENCE_ATTRIBUTES
-    return (
-        _named(name, b"sourceRef")
-        or _named(name, b"targetRef")
-        or _named(name, b"bpmnElement")
-        or _named(name, b"attachedToRef")
-        or _named(name, b"default")
-        or _named(name, b"processRef")
-    )
+    return _among(name, _REFERENCE_ATTRIBUTES) != 0
 
 
 cdef inline bint _is_reference_element(xmlNode* node) noexcept:
-    # bpmn.REFERENCE_ELEMENTS (BPMN namespace)
-    return (
-        _named(node.name, b"incoming")
-        or _named(node.name, b"outgoing")
-        or _named(node.name, b"sourceRef")
-        or _named(node.name, b"targetRef")
-    )
+    return _among(node.name, _REFERENCE_ELEMENTS) != 0
 
 
 cdef object _value(_Document doc, xmlNode* node, xmlAttr* attribute):

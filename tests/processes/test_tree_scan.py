@@ -105,6 +105,13 @@ def test_the_c_loops_are_built_and_used():
     assert etree.__version__ == bpmn._TREE_SCAN.LXML_VERSION
 
 
+def test_the_c_loops_look_for_the_names_bpmn_looks_for():
+    native = bpmn._TREE_SCAN
+    assert (bpmn.BPMN_NS.encode(), bpmn.BPMNDI_NS.encode()) == native.NAMESPACES
+    assert tuple(name.encode() for name in bpmn.REFERENCE_ATTRIBUTES) == native.REFERENCE_ATTRIBUTES
+    assert {f"{_B}{name.decode()}" for name in native.REFERENCE_ELEMENTS} == bpmn.REFERENCE_ELEMENTS
+
+
 def test_no_element_is_refused_not_read():
     with pytest.raises(TypeError):
         bpmn._TREE_SCAN.scan_other(None, [], [])
